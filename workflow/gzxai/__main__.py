@@ -1,0 +1,5 @@
+import sys
+
+from gzxai.cli import main
+
+sys.exit(main())

@@ -1,0 +1,47 @@
+"""Configuration checks the JSON schema cannot express, and derived settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gzxai.errors import ConfigError
+
+
+def check(config: dict) -> None:
+    """Raise :class:`ConfigError` naming the offending key(s)."""
+    images = config["images"]
+    if images["size_px"] > images["crop_px"]:
+        raise ConfigError(
+            f"images.size_px ({images['size_px']}) must not exceed images.crop_px "
+            f"({images['crop_px']}): the stage only shrinks images"
+        )
+    population = config["synthetic"]["population"]
+    if population["smooth_fraction"] + population["star_fraction"] > 1:
+        raise ConfigError("synthetic.population.smooth_fraction + star_fraction must be at most 1")
+    for key in (
+        "bulge_fraction_range",
+        "bar_fraction_range",
+        "bulge_sersic_range",
+        "smooth_sersic_range",
+    ):
+        low, high = population[key]
+        if low > high:
+            raise ConfigError(
+                f"synthetic.population.{key}: lower bound {low} above upper bound {high}"
+            )
+    if population["bulge_fraction_range"][1] + population["bar_fraction_range"][1] >= 1:
+        raise ConfigError(
+            "synthetic.population: bulge_fraction_range and bar_fraction_range upper bounds must "
+            "sum to less than 1 (the disk needs the rest)"
+        )
+    low, high = config["synthetic"]["render"]["sky_noise_range"]
+    if not 0 <= low <= high:
+        raise ConfigError(
+            f"synthetic.render.sky_noise_range must be 0 <= low <= high, got {[low, high]}"
+        )
+
+
+def source_root(config: dict) -> Path:
+    """Folder that holds the source files in the real layout."""
+    root = config["sources"]["root"]
+    return Path(root) if root else Path("results") / "sources" / config["source"]

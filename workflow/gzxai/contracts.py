@@ -1,0 +1,397 @@
+"""Data contracts: every table that crosses a stage boundary, in one place.
+
+A :class:`TableSpec` names a table's columns, their kinds, units and whether they may be
+empty. Readers of the real sources' files and writers of canonical tables both go through
+:func:`conform`, so a column that is missing, of the wrong kind or unparseable produces a
+message naming the file, row and column (or a quarantine row), never a silent drop.
+
+File layouts (where each source keeps which file) are in :mod:`gzxai.layout`; this module is
+about what is inside the files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gzxai.errors import InputError
+from gzxai.trees import GZ2_SUFFIXES, load_tree
+
+KINDS = {"int": "int64", "float": "float64", "float32": "float32", "str": "string", "bool": "bool"}
+
+QUARANTINE_COLUMNS = ["file", "row", "id", "column", "value", "reason"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    unit: str = ""
+    nullable: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"column {self.name}: unknown kind {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    key: str | None = None
+    description: str = ""
+    #: Columns a file may carry beyond these are kept (True) or dropped (False).
+    keep_extra: bool = False
+    column_index: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_index", {c.name: c for c in self.columns})
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def quarantine_frame(rows: list[dict] | None = None) -> pd.DataFrame:
+    """A quarantine report: which row of which file was set aside, and why."""
+    return pd.DataFrame(rows or [], columns=QUARANTINE_COLUMNS).astype(
+        {"file": "string", "row": "Int64", "id": "string", "column": "string", "reason": "string"}
+    )
+
+
+def conform(
+    table: pd.DataFrame, spec: TableSpec, source: str | Path, first_row: int = 2
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check ``table`` against ``spec``; return the conforming rows and a quarantine report.
+
+    Missing columns raise :class:`InputError` (the whole file is unusable). Values that do
+    not parse as their column's kind, empty values in non-nullable columns and duplicate
+    keys send their row to the quarantine report. ``first_row`` is the file line of the
+    table's first row (2 for a CSV with a header line), so reports point at real lines.
+    """
+    missing = [c for c in spec.names if c not in table.columns]
+    if missing:
+        raise InputError(
+            f"{source}: missing column(s) {', '.join(missing)} required by the {spec.name} "
+            f"contract (the file has {len(table.columns)} columns, starting "
+            f"{', '.join(map(str, table.columns[:8]))})"
+        )
+    table = table.reset_index(drop=True)
+    bad = np.zeros(len(table), dtype=bool)
+    problems: list[dict] = []
+    converted: dict[str, pd.Series] = {}
+    key_values = table[spec.key].astype("string") if spec.key else None
+
+    def flag(mask: np.ndarray, column: str, values: pd.Series, reason: str) -> None:
+        for i in np.flatnonzero(mask & ~bad):
+            problems.append(
+                {
+                    "file": str(source),
+                    "row": int(i) + first_row,
+                    "id": None if key_values is None else key_values.iloc[i],
+                    "column": column,
+                    "value": None if pd.isna(values.iloc[i]) else str(values.iloc[i]),
+                    "reason": reason,
+                }
+            )
+        bad[mask] = True
+
+    for col in spec.columns:
+        raw = table[col.name]
+        empty = (
+            raw.isna().to_numpy()
+            | (raw.astype("string").str.strip() == "").fillna(False).to_numpy()
+        )
+        if col.kind in ("int", "float", "float32"):
+            values = pd.to_numeric(raw, errors="coerce")
+            unparseable = values.isna().to_numpy() & ~empty
+            flag(unparseable, col.name, raw, f"not a number ({col.kind})")
+            if col.kind == "int":
+                fractional = values.notna().to_numpy() & (values.fillna(0) % 1 != 0).to_numpy()
+                flag(fractional, col.name, raw, "not an integer")
+            converted[col.name] = values
+        elif col.kind == "bool":
+            converted[col.name] = raw.astype("boolean")
+        else:
+            converted[col.name] = raw.astype("string")
+        if not col.nullable:
+            flag(empty, col.name, raw, "empty value in a required column")
+
+    if spec.key:
+        dup = key_values.duplicated(keep="first").to_numpy()
+        flag(dup, spec.key, table[spec.key], f"duplicate {spec.key}")
+
+    out = pd.DataFrame(converted)
+    if spec.keep_extra:
+        extra = [c for c in table.columns if c not in spec.column_index]
+        out = pd.concat([out, table[extra]], axis=1)
+    out = out.loc[~bad].reset_index(drop=True)
+    for col in spec.columns:
+        dtype = KINDS[col.kind]
+        if col.kind == "int" and col.nullable:
+            dtype = "Int64"
+        out[col.name] = out[col.name].astype(dtype)
+    return out, quarantine_frame(problems)
+
+
+def read_csv(path: str | Path, spec: TableSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a CSV (optionally .gz) source file and :func:`conform` it to ``spec``.
+
+    Lines with the wrong number of fields go to the quarantine report with their line
+    number; everything is read as text first so that no value is silently mis-typed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (needed for the {spec.name} table)")
+    broken: list[dict] = []
+
+    def on_bad_line(fields: list[str]) -> None:
+        broken.append(
+            {
+                "file": str(path),
+                "row": None,
+                "id": fields[0] if fields else None,
+                "column": None,
+                "value": ",".join(fields)[:200],
+                "reason": "wrong number of fields",
+            }
+        )
+        return None
+
+    usecols = None if spec.keep_extra else (lambda c: c in spec.column_index)
+    try:
+        table = pd.read_csv(path, dtype=str, usecols=usecols, keep_default_na=False, na_values=[""])
+    except pd.errors.ParserError:
+        # The C parser stops at the first broken line; the Python one can report them all.
+        table = pd.read_csv(
+            path,
+            dtype=str,
+            usecols=usecols,
+            keep_default_na=False,
+            na_values=[""],
+            engine="python",
+            on_bad_lines=on_bad_line,
+        )
+    except (OSError, EOFError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: cannot be read as CSV ({err})") from err
+    good, quarantine = conform(table, spec, path)
+    if broken:
+        quarantine = pd.concat([quarantine_frame(broken), quarantine], ignore_index=True)
+    return good, quarantine
+
+
+def _answer_columns(suffix: str, kind: str) -> tuple[Column, ...]:
+    tree = load_tree()
+    return tuple(Column(c, kind) for c in tree.gz2_columns(suffix))
+
+
+def _gz2_answer_columns() -> tuple[Column, ...]:
+    kinds = {"count": "int", "flag": "int"}
+    return tuple(
+        col
+        for suffix in GZ2_SUFFIXES
+        for col in _answer_columns(suffix, kinds.get(suffix, "float"))
+    )
+
+
+# --- source files, in the real sources' formats -------------------------------------------
+
+HOYLE = TableSpec(
+    name="hoyle_barlengths",
+    key="objid",
+    description="Hoyle et al. (2011) bar lengths, one row per galaxy (3,150 in the real file).",
+    columns=(
+        Column("objid", "int", description="SDSS DR7 objid"),
+        Column("ra", "float", "deg"),
+        Column("dec", "float", "deg"),
+        Column(
+            "length_avg",
+            "float",
+            "kpc (h=0.7), labelled h^-1 kpc",
+            description="mean full bar length",
+        ),
+        Column("length_stdev", "float", "kpc (h=0.7)"),
+        Column("width_avg", "float", "kpc (h=0.7)"),
+        Column("width_stdev", "float", "kpc (h=0.7)"),
+        Column("length_scaled", "float", "see conventions.length_scaled"),
+        Column("bar_meas", "int", description="number of volunteer measurements"),
+    ),
+)
+
+KAGGLE_SOLUTIONS = TableSpec(
+    name="training_solutions_rev1",
+    key="GalaxyID",
+    description="Kaggle Galaxy Challenge vote fractions: GalaxyID, 37 tree-weighted fractions.",
+    columns=(Column("GalaxyID", "int"), *(Column(c, "float") for c in load_tree().kaggle_columns)),
+)
+
+GZ2_HART16 = TableSpec(
+    name="gz2_hart16",
+    key="dr7objid",
+    description="GZ2 classifications (Hart et al. 2016): per-answer counts, fractions and flags.",
+    columns=(
+        Column("dr7objid", "int"),
+        Column("ra", "float", "deg"),
+        Column("dec", "float", "deg"),
+        Column("rastring", "str"),
+        Column("decstring", "str"),
+        Column("sample", "str"),
+        Column("gz2class", "str"),
+        Column("total_classifications", "int"),
+        Column("total_votes", "int"),
+        *_gz2_answer_columns(),
+    ),
+)
+
+GZ2SAMPLE = TableSpec(
+    name="gz2sample",
+    key="OBJID",
+    keep_extra=False,
+    description="GZ2 metadata (SDSS DR7 photometry and redshifts); only the columns gzxai uses.",
+    columns=(
+        Column("OBJID", "int"),
+        Column("RA", "float", "deg"),
+        Column("DEC", "float", "deg"),
+        Column("PETROR50_R", "float", "arcsec"),
+        Column("PETROR90_R", "float", "arcsec"),
+        Column("PETROMAG_R", "float", "mag"),
+        Column("REDSHIFT", "float", nullable=True),
+        Column("PETROMAG_MR", "float", "mag", nullable=True),
+        Column("PETROR50_R_KPC", "float", "kpc", nullable=True),
+    ),
+)
+
+FILENAME_MAPPING = TableSpec(
+    name="gz2_filename_mapping",
+    description="GZ2 image names: objid -> asset_id (image images_gz2/images/<asset_id>.jpg).",
+    columns=(Column("objid", "int"), Column("sample", "str"), Column("asset_id", "int")),
+)
+
+PHOTOMETRY = TableSpec(
+    name="sdss_photometry",
+    key="objid",
+    description="SDSS DR7 PhotoObj columns for the resolution parameter alpha.",
+    columns=(
+        Column("objid", "int"),
+        Column("petroRad_r", "float", "arcsec", description="r-band Petrosian radius"),
+        Column("psfWidth_r", "float", "arcsec", description="r-band PSF FWHM"),
+    ),
+)
+
+# --- canonical tables written by the catalogues stage ------------------------------------
+
+KAGGLE_TABLE = TableSpec(
+    name="kaggle",
+    key="galaxy_id",
+    description="results/catalogues/kaggle.parquet: one row per Kaggle image, labelled or not.",
+    columns=(
+        Column("galaxy_id", "int", description="Kaggle GalaxyID"),
+        Column("image_path", "str", description="JPEG path relative to the source root"),
+        Column("labelled", "bool", description="True for training_solutions rows"),
+        *(Column(c, "float32", nullable=True) for c in load_tree().kaggle_columns),
+    ),
+)
+
+GZ2_TABLE = TableSpec(
+    name="gz2",
+    key="dr7objid",
+    description="results/catalogues/gz2.parquet: GZ2 galaxies with an image, photometry and votes.",
+    columns=(
+        Column("dr7objid", "int"),
+        Column("asset_id", "int"),
+        Column("image_path", "str", description="JPEG path relative to the source root"),
+        Column("ra", "float", "deg"),
+        Column("dec", "float", "deg"),
+        Column("redshift", "float", nullable=True),
+        Column("petro_r50_arcsec", "float", "arcsec"),
+        Column("petro_r90_arcsec", "float", "arcsec"),
+        Column("petro_r50_kpc", "float", "kpc", nullable=True),
+        Column("abs_mag_r", "float", "mag", nullable=True),
+        Column("petro_rad_arcsec", "float", "arcsec", nullable=True),
+        Column("psf_fwhm_arcsec", "float", "arcsec", nullable=True),
+        Column(
+            "alpha",
+            "float",
+            description="resolution parameter, NaN without photometry",
+            nullable=True,
+        ),
+        Column("total_classifications", "int"),
+        *_answer_columns("count", "int"),
+        *_answer_columns("fraction", "float"),
+    ),
+)
+
+BARS_TABLE = TableSpec(
+    name="bars",
+    key="dr7objid",
+    description="results/catalogues/bars.parquet: Hoyle bars joined to GZ2 images, sizes.",
+    columns=(
+        Column("dr7objid", "int"),
+        Column("asset_id", "int"),
+        Column("image_path", "str"),
+        Column("redshift", "float", nullable=True),
+        Column("petro_r90_arcsec", "float", "arcsec"),
+        Column("bar_meas", "int"),
+        Column("length_avg", "float", "as in the file"),
+        Column("length_stdev", "float", "as in the file"),
+        Column("length_scaled", "float"),
+        Column("bar_length_arcsec", "float", "arcsec", description="from length_scaled"),
+        Column("bar_length_gz2_px", "float", "pix", description="on the 424-px image"),
+        Column("bar_length_catalogue", "float", "conventions.hoyle_length_units"),
+    ),
+)
+
+TRUTH_TABLE = TableSpec(
+    name="truth",
+    key="dr7objid",
+    keep_extra=True,
+    description="results/sources/synthetic/truth.parquet: what real data never has "
+    "(plus every render parameter, so any galaxy or component can be re-rendered).",
+    columns=(
+        Column("dr7objid", "int"),
+        Column("kaggle_id", "int"),
+        Column("asset_id", "int"),
+        Column("kaggle_labelled", "bool"),
+        Column("true_class", "str", description="smooth | disk | star"),
+        Column("labelled_class", "str", description="class volunteers perceived after the bias"),
+        Column("bias_flipped", "bool", description="disk perceived as smooth by the injected bias"),
+        Column("alpha", "float"),
+        Column("theta", "float", description="injected bias scale, alpha units"),
+        Column("redshift", "float"),
+        Column("petro_r90_arcsec", "float", "arcsec"),
+        Column("petro_r90_kpc", "float", "kpc"),
+        Column("psf_fwhm_arcsec", "float", "arcsec"),
+        Column("pixel_scale_arcsec", "float", "arcsec/pix", description="0.02 × petroR90_r"),
+        Column("sersic_n", "float", description="bulge (disks) or whole-galaxy (smooth) Sérsic n"),
+        Column("bulge_fraction", "float"),
+        Column("bar_fraction", "float"),
+        Column("inclination_deg", "float", "deg"),
+        Column("disk_pa_deg", "float", "deg"),
+        Column("edge_on", "bool"),
+        Column("has_bar", "bool"),
+        Column("bar_half_length_kpc", "float", "kpc", nullable=True, description="intrinsic"),
+        Column(
+            "bar_half_length_px", "float", "pix", nullable=True, description="projected, 424 grid"
+        ),
+        Column("bar_half_length_arcsec", "float", "arcsec", nullable=True, description="projected"),
+        Column("bar_half_length_proj_kpc", "float", "kpc", nullable=True, description="projected"),
+        Column("bar_half_width_px", "float", "pix", nullable=True),
+        Column(
+            "bar_pa_deg", "float", "deg", nullable=True, description="projected, image x axis, CCW"
+        ),
+        Column("spiral_arms", "int", description="0 when none"),
+        Column("abs_mag_r", "float", "mag"),
+    ),
+)
+
+#: Resized image shards: results/images/<dataset>/shard-<k>.npz
+SHARD_ARRAYS = {
+    "ids": "int64 (n,): galaxy_id (kaggle) or dr7objid (gz2, bars)",
+    "images": "uint8 (n, size_px, size_px, 3): centre crop of crop_px, resized to size_px",
+    "crop_px": "int64 scalar",
+    "size_px": "int64 scalar",
+}

@@ -1,0 +1,234 @@
+"""Draw the synthetic galaxy population: physical parameters, sizes, resolution and truth.
+
+All draws are vectorised over galaxies and come from one seeded generator, so the same
+config gives the same population. Image geometry follows GZ2: a 424-px cutout at
+0.02 × petroR90_r arcsec per pixel, so every galaxy's petroR90_r spans 50 px and what varies
+from galaxy to galaxy is the PSF in pixels (the resolution α) and the structure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import astropy.units as u
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from gzxai.synthetic import priors as priors_mod
+from gzxai.units import (
+    GZ2_IMAGE_PX,
+    GZ2_SCALE_PER_R90,
+    angle_to_kpc,
+    cosmology,
+    kpc_to_angle,
+    resolution_alpha,
+)
+
+#: petroR90_r in pixels of the 424-px grid, for every galaxy (1 / 0.02).
+R90_PX = float(1.0 / GZ2_SCALE_PER_R90.value)
+#: SDSS defines the Petrosian radius where the local/mean surface brightness ratio is 0.2.
+PETROSIAN_ETA = 0.2
+EDGE_ON_INCLINATION_DEG = 80.0
+
+
+@dataclass(frozen=True)
+class PopulationConfig:
+    """The ``synthetic.population`` block of the config (see config/README.md)."""
+
+    n_galaxies: int
+    smooth_fraction: float
+    star_fraction: float
+    bar_fraction: float
+    spiral_fraction: float
+    ring_fraction: float
+    merger_fraction: float
+    bulge_fraction_range: tuple[float, float]
+    bar_fraction_range: tuple[float, float]
+    bulge_sersic_range: tuple[float, float]
+    smooth_sersic_range: tuple[float, float]
+    psf_fwhm_median_arcsec: float
+    psf_fwhm_sigma_dex: float
+    quantile_clip: float
+    cosmology_h0: float
+    cosmology_omega_m: float
+
+    @classmethod
+    def from_config(cls, block: dict, conventions: dict) -> PopulationConfig:
+        ranges = {k: tuple(v) for k, v in block.items() if k.endswith("_range")}
+        scalars = {k: v for k, v in block.items() if not k.endswith("_range")}
+        return cls(
+            **scalars,
+            **ranges,
+            cosmology_h0=conventions["cosmology"]["h0"],
+            cosmology_omega_m=conventions["cosmology"]["omega_m"],
+        )
+
+
+def sersic_b(n: np.ndarray) -> np.ndarray:
+    """b_n such that r_e encloses half the light of a Sérsic profile."""
+    return special.gammaincinv(2.0 * n, 0.5)
+
+
+def _enclosed_sersic(r: np.ndarray, r_e: np.ndarray, n: np.ndarray) -> np.ndarray:
+    return special.gammainc(2.0 * n, sersic_b(n) * (r / r_e) ** (1.0 / n))
+
+
+def _surface_sersic(r: np.ndarray, r_e: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Surface brightness of a unit-flux Sérsic profile."""
+    b = sersic_b(n)
+    norm = 2.0 * np.pi * n * r_e**2 * np.exp(b) * special.gamma(2.0 * n) / b ** (2.0 * n)
+    return np.exp(-b * ((r / r_e) ** (1.0 / n) - 1.0)) / norm
+
+
+def petrosian_radii(
+    bulge_flux: np.ndarray,
+    bulge_re: np.ndarray,
+    bulge_n: np.ndarray,
+    disk_flux: np.ndarray,
+    disk_h: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Petrosian radius, R50 and R90 (SDSS definitions) of face-on bulge + disk profiles.
+
+    Radii are in the units of ``bulge_re``/``disk_h``; one row per galaxy. The Petrosian
+    flux is the light within twice the Petrosian radius, as in SDSS.
+    """
+    scale = np.maximum(bulge_re, np.where(disk_flux > 0, disk_h, 0))[:, None]
+    r = scale * np.geomspace(1e-3, 40.0, 2048)[None, :]
+    b_re, b_n, b_f = bulge_re[:, None], bulge_n[:, None], bulge_flux[:, None]
+    d_h, d_f = np.where(disk_flux > 0, disk_h, 1.0)[:, None], disk_flux[:, None]
+    surface = b_f * _surface_sersic(r, b_re, b_n) + d_f * np.exp(-r / d_h) / (2 * np.pi * d_h**2)
+    enclosed = b_f * _enclosed_sersic(r, b_re, b_n) + d_f * (1 - (1 + r / d_h) * np.exp(-r / d_h))
+    eta = surface * np.pi * r**2 / enclosed
+    petro_index = np.argmax(eta < PETROSIAN_ETA, axis=1)
+    rows = np.arange(len(r))
+    petro_rad = r[rows, petro_index]
+    aperture_flux = np.array(
+        [np.interp(2 * p, ri, ei) for p, ri, ei in zip(petro_rad, r, enclosed, strict=True)]
+    )
+
+    def radius_enclosing(fraction: float) -> np.ndarray:
+        return np.array(
+            [
+                np.interp(fraction * f, ei, ri)
+                for f, ri, ei in zip(aperture_flux, r, enclosed, strict=True)
+            ]
+        )
+
+    return {"petro_rad": petro_rad, "r50": radius_enclosing(0.5), "r90": radius_enclosing(0.9)}
+
+
+def draw_population(cfg: PopulationConfig, seed: int) -> pd.DataFrame:
+    """One row per galaxy with every structural, photometric and truth parameter."""
+    rng = np.random.default_rng(seed)
+    n = cfg.n_galaxies
+    cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
+    drawn = priors_mod.sample(priors_mod.load(), n, rng, clip=cfg.quantile_clip)
+
+    kind = rng.choice(
+        ["smooth", "disk", "star"],
+        size=n,
+        p=[cfg.smooth_fraction, 1 - cfg.smooth_fraction - cfg.star_fraction, cfg.star_fraction],
+    )
+    disk = kind == "disk"
+    smooth = kind == "smooth"
+
+    inclination = np.degrees(np.arccos(rng.uniform(0.0, 1.0, n)))
+    inclination = np.where(disk, inclination, 0.0)
+    edge_on = disk & (inclination >= EDGE_ON_INCLINATION_DEG)
+    axis_ratio = np.where(
+        disk, np.maximum(np.cos(np.radians(inclination)), 0.12), rng.uniform(0.3, 1.0, n)
+    )
+    position_angle = rng.uniform(0.0, 180.0, n)
+
+    bulge_n = np.where(
+        smooth, rng.uniform(*cfg.smooth_sersic_range, n), rng.uniform(*cfg.bulge_sersic_range, n)
+    )
+    bulge_frac = np.where(smooth, 1.0, rng.uniform(*cfg.bulge_fraction_range, n))
+    has_bar = disk & ~edge_on & (rng.uniform(size=n) < cfg.bar_fraction)
+    bar_frac = np.where(has_bar, rng.uniform(*cfg.bar_fraction_range, n), 0.0)
+    disk_frac = np.where(disk, 1.0 - bulge_frac - bar_frac, 0.0)
+    # Bulge effective radius relative to the disk scale length (Fisher & Drory-like 0.1-0.4).
+    bulge_re_rel = np.where(smooth, 1.0, rng.uniform(0.1, 0.4, n))
+    radii = petrosian_radii(bulge_frac, bulge_re_rel, bulge_n, disk_frac, np.ones(n))
+    # Scale every profile so that its petroR90 spans R90_PX pixels, as GZ2 cutouts do.
+    px_per_unit = R90_PX / radii["r90"]
+
+    r90_kpc = 10 ** drawn["log10_petro_r90_kpc"].to_numpy()
+    redshift = drawn["redshift"].to_numpy()
+    r90_arcsec = kpc_to_angle(r90_kpc * u.kpc, redshift, cosmo).to_value(u.arcsec)
+    pixel_scale = GZ2_SCALE_PER_R90.value * r90_arcsec
+    psf_fwhm = cfg.psf_fwhm_median_arcsec * 10 ** rng.normal(0.0, cfg.psf_fwhm_sigma_dex, n)
+    petro_rad_arcsec = radii["petro_rad"] * px_per_unit * pixel_scale
+    r50_arcsec = radii["r50"] * px_per_unit * pixel_scale
+    stars = kind == "star"
+    # A star's Petrosian radius is set by the PSF alone (about one FWHM for a Gaussian).
+    petro_rad_arcsec = np.where(stars, psf_fwhm, petro_rad_arcsec)
+    alpha = resolution_alpha(petro_rad_arcsec * u.arcsec, psf_fwhm * u.arcsec)
+
+    bar_half_px = np.where(has_bar, 0.5 * drawn["length_scaled"].to_numpy() * R90_PX, np.nan)
+    bar_pa = np.where(has_bar, rng.uniform(0.0, 180.0, n), np.nan)
+    bar_half_width_px = bar_half_px * drawn["bar_width_ratio"].to_numpy()
+    intrinsic = _deproject_bar(bar_half_px, bar_pa - position_angle, inclination)
+
+    spiral = disk & (rng.uniform(size=n) < cfg.spiral_fraction)
+    arms = np.where(spiral, rng.choice([1, 2, 3, 4, 5], size=n, p=[0.05, 0.6, 0.2, 0.1, 0.05]), 0)
+    pitch = np.where(spiral, rng.choice([12.0, 22.0, 35.0], size=n), np.nan)
+    ring = disk & ~edge_on & (rng.uniform(size=n) < cfg.ring_fraction)
+    merger = ~stars & (rng.uniform(size=n) < cfg.merger_fraction)
+
+    kpc_per_arcsec = angle_to_kpc(1 * u.arcsec, redshift, cosmo).to_value(u.kpc)
+    table = pd.DataFrame(
+        {
+            "true_class": kind,
+            "redshift": redshift,
+            "petro_r90_kpc": r90_kpc,
+            "petro_r90_arcsec": r90_arcsec,
+            "petro_r50_arcsec": r50_arcsec,
+            "petro_rad_arcsec": petro_rad_arcsec,
+            "pixel_scale_arcsec": pixel_scale,
+            "psf_fwhm_arcsec": psf_fwhm,
+            "psf_fwhm_px": psf_fwhm / pixel_scale,
+            "alpha": alpha,
+            "abs_mag_r": drawn["abs_mag_r"].to_numpy(),
+            "inclination_deg": inclination,
+            "axis_ratio": axis_ratio,
+            "disk_pa_deg": position_angle,
+            "edge_on": edge_on,
+            "sersic_n": bulge_n,
+            "bulge_fraction": bulge_frac,
+            "disk_fraction": disk_frac,
+            "bar_fraction": bar_frac,
+            "bulge_re_px": bulge_re_rel * px_per_unit,
+            "disk_h_px": np.where(disk, px_per_unit, np.nan),
+            "has_bar": has_bar,
+            "bar_half_length_px": bar_half_px,
+            "bar_half_width_px": bar_half_width_px,
+            "bar_pa_deg": bar_pa,
+            "bar_half_length_arcsec": bar_half_px * pixel_scale,
+            "bar_half_length_proj_kpc": bar_half_px * pixel_scale * kpc_per_arcsec,
+            "bar_half_length_kpc": intrinsic * pixel_scale * kpc_per_arcsec,
+            "spiral_arms": arms,
+            "arm_pitch_deg": pitch,
+            "arm_amplitude": np.where(spiral, rng.uniform(0.3, 0.7, n), 0.0),
+            "arm_phase_deg": rng.uniform(0.0, 360.0, n),
+            "has_ring": ring,
+            "has_merger": merger,
+            "n_neighbours": rng.poisson(0.6, n),
+        }
+    )
+    return table
+
+
+def _deproject_bar(
+    half_length_proj: np.ndarray, angle_from_nodes_deg: np.ndarray, inclination_deg: np.ndarray
+) -> np.ndarray:
+    """Intrinsic half-length of a bar seen at a projected angle from the disk's line of nodes."""
+    psi = np.radians(angle_from_nodes_deg)
+    cos_i = np.cos(np.radians(inclination_deg))
+    phi = np.arctan2(np.sin(psi), np.cos(psi) * cos_i)
+    shrink = np.sqrt(np.cos(phi) ** 2 + (np.sin(phi) * cos_i) ** 2)
+    return half_length_proj / shrink
+
+
+__all__ = ["GZ2_IMAGE_PX", "PopulationConfig", "draw_population", "petrosian_radii"]

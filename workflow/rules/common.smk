@@ -1,0 +1,74 @@
+import json
+
+from gzxai.config import check, source_root
+from gzxai.errors import ConfigError
+from gzxai.layout import SourceLayout
+
+try:
+    check(config)
+except ConfigError as err:
+    raise WorkflowError(f"Invalid configuration: {err}") from None
+
+SOURCES = SourceLayout(source_root(config))
+CATALOGUES = ["kaggle", "gz2", "bars"]
+# Datasets resized by default: what the training and bar stages consume.
+RESIZED = ["kaggle", "bars"]
+ENV = "../../envs/gzxai.yaml"
+
+# Source files each canonical table is built from (same layout, real or synthetic).
+CATALOGUE_SOURCES = {
+    "kaggle": ["kaggle_solutions", "kaggle_train_images", "kaggle_test_images"],
+    "gz2": ["gz2_hart16", "gz2sample", "gz2_mapping", "photometry", "gz2_images"],
+    "bars": ["hoyle", "gz2sample", "gz2_mapping", "gz2_images"],
+}
+IMAGE_FOLDERS = {
+    "kaggle": ["kaggle_train_images", "kaggle_test_images"],
+    "gz2": ["gz2_images"],
+    "bars": ["gz2_images"],
+}
+
+
+def as_json(value):
+    """Stage settings as one JSON argument; Snakemake reruns a job when they change."""
+    return json.dumps(value, sort_keys=True)
+
+
+def layout_paths(names):
+    return {name: str(getattr(SOURCES, name)) for name in names}
+
+
+def catalogue_inputs(wildcards):
+    return layout_paths(CATALOGUE_SOURCES[wildcards.table])
+
+
+def resize_inputs(wildcards):
+    return {
+        "table": f"results/catalogues/{wildcards.dataset}.parquet",
+        **layout_paths(IMAGE_FOLDERS[wildcards.dataset]),
+    }
+
+
+def source_root_of(wildcards, input):
+    """The source root, derived from the job's own input paths."""
+    for name, path in input.items():
+        if hasattr(SOURCES, name):
+            return str(SOURCES.root_from(path, name))
+    raise WorkflowError("no source-layout input to derive the source root from")
+
+
+def shard_paths(dataset):
+    count = config["images"]["shards"][dataset]
+    return expand(
+        "results/images/{dataset}/shard-{shard:03d}.npz",
+        dataset=dataset,
+        shard=range(count),
+    )
+
+
+def final_outputs():
+    outputs = expand("results/catalogues/{table}.parquet", table=CATALOGUES)
+    for dataset in RESIZED:
+        outputs += shard_paths(dataset)
+    if config["source"] == "synthetic":
+        outputs.append("results/sources/synthetic.summary.json")
+    return outputs

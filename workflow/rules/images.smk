@@ -1,0 +1,29 @@
+rule resize:
+    input:
+        unpack(resize_inputs),
+    output:
+        shard="results/images/{dataset}/shard-{shard}.npz",
+        quarantine="results/images/{dataset}/shard-{shard}.quarantine.csv",
+    log:
+        "results/logs/resize_{dataset}_{shard}.log",
+    benchmark:
+        "results/benchmarks/resize_{dataset}_{shard}.tsv"
+    wildcard_constraints:
+        dataset="kaggle|gz2|bars",
+        shard=r"\d{3}",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        n_shards=lambda wildcards: config["images"]["shards"][wildcards.dataset],
+        crop_px=config["images"]["crop_px"],
+        size_px=config["images"]["size_px"],
+        root=source_root_of,
+    shell:
+        "python -m gzxai resize --table {input.table:q} --dataset {wildcards.dataset}"
+        " --source-root {params.root:q} --shard {wildcards.shard}"
+        " --n-shards {params.n_shards} --crop-px {params.crop_px} --size-px {params.size_px}"
+        " --out {output.shard:q} --quarantine {output.quarantine:q} 2> {log:q}"

@@ -1,0 +1,33 @@
+if config["source"] == "synthetic":
+
+    rule synthesize:
+        output:
+            kaggle_solutions=str(SOURCES.kaggle_solutions),
+            kaggle_train=directory(str(SOURCES.kaggle_train_images)),
+            kaggle_test=directory(str(SOURCES.kaggle_test_images)),
+            gz2_hart16=str(SOURCES.gz2_hart16),
+            gz2sample=str(SOURCES.gz2sample),
+            gz2_mapping=str(SOURCES.gz2_mapping),
+            gz2_images=directory(str(SOURCES.gz2_images)),
+            hoyle=str(SOURCES.hoyle),
+            photometry=str(SOURCES.photometry),
+            truth=str(SOURCES.truth),
+            summary="results/sources/synthetic.summary.json",
+        log:
+            "results/logs/synthesize.log",
+        benchmark:
+            "results/benchmarks/synthesize.tsv"
+        conda:
+            ENV
+        threads: 2
+        resources:
+            mem_mb=4000,
+            runtime=60,
+        params:
+            settings=as_json(
+                {key: config[key] for key in ("seed", "synthetic", "conventions")}
+            ),
+            root=lambda wildcards, output: str(SOURCES.root_from(output.truth, "truth")),
+        shell:
+            "python -m gzxai synthesize --params {params.settings:q} --root {params.root:q}"
+            " --threads {threads} --summary {output.summary:q} 2> {log:q}"
