@@ -1,21 +1,18 @@
 # gzxai: Galaxy Zoo morphology with explained CNNs. Thin entry point: configuration,
 # validation, and the rule files of each stage. All science lives in workflow/gzxai/.
-import os
 import sys
 
 from snakemake.utils import min_version, validate
 
 min_version("9.27")
 
-# The gzxai package lives in this checkout; jobs (local, conda, container or cluster)
-# inherit PYTHONPATH, so every rule runs the package of the workflow that planned it,
-# whatever else the job's environment has installed.
+# The gzxai package lives in this checkout (workflow/gzxai).
 PACKAGE_DIR = f"{workflow.basedir}/workflow"
 sys.path.insert(0, PACKAGE_DIR)
-os.environ["PYTHONPATH"] = PACKAGE_DIR
 
 
-configfile: "config/config.yaml"
+# Defaults live with the workflow; --configfile merges a user's overrides over them.
+configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")

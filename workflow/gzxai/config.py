@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gzxai.errors import ConfigError
+
+
+def export_package_path(package_dir: str | Path) -> None:
+    """Make every job (local, conda, container or cluster: all inherit the environment)
+    import the gzxai package of the workflow that planned it, whatever else the job's
+    environment has installed."""
+    os.environ["PYTHONPATH"] = str(package_dir)
 
 
 def check(config: dict) -> None:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from gzxai.errors import InputError
 from gzxai.trees import GZ2_SUFFIXES, load_tree
@@ -141,42 +143,47 @@ def conform(
 def read_csv(path: str | Path, spec: TableSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read a CSV (optionally .gz) source file and :func:`conform` it to ``spec``.
 
-    Lines with the wrong number of fields go to the quarantine report with their line
-    number; everything is read as text first so that no value is silently mis-typed.
+    Every value is read as text first, so nothing is silently mis-typed; lines with the wrong
+    number of fields go to the quarantine report with their line number (pandas' C parser
+    would silently cut such a line to the selected columns).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found (needed for the {spec.name} table)")
     broken: list[dict] = []
 
-    def on_bad_line(fields: list[str]) -> None:
+    def on_invalid_row(row: pacsv.InvalidRow) -> str:
         broken.append(
             {
                 "file": str(path),
-                "row": None,
-                "id": fields[0] if fields else None,
+                "row": row.number if row.number > 0 else None,
+                "id": row.text.split(",", 1)[0],
                 "column": None,
-                "value": ",".join(fields)[:200],
+                "value": row.text[:200],
                 "reason": "wrong number of fields",
             }
         )
-        return None
+        return "skip"
 
-    usecols = None if spec.keep_extra else (lambda c: c in spec.column_index)
     try:
-        table = pd.read_csv(path, dtype=str, usecols=usecols, keep_default_na=False, na_values=[""])
-    except pd.errors.ParserError:
-        # The C parser stops at the first broken line; the Python one can report them all.
-        table = pd.read_csv(
-            path,
-            dtype=str,
-            usecols=usecols,
-            keep_default_na=False,
-            na_values=[""],
-            engine="python",
-            on_bad_lines=on_bad_line,
+        header = pacsv.open_csv(
+            path, parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip")
+        ).schema.names
+        wanted = (
+            header if spec.keep_extra else [name for name in header if name in spec.column_index]
         )
-    except (OSError, EOFError, UnicodeDecodeError) as err:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=wanted,
+                column_types={name: pa.string() for name in wanted},
+                null_values=[""],
+                strings_can_be_null=True,
+            ),
+        ).to_pandas()
+    except (pa.ArrowInvalid, OSError, EOFError) as err:
         raise InputError(f"{path}: cannot be read as CSV ({err})") from err
     good, quarantine = conform(table, spec, path)
     if broken:

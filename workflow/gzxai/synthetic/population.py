@@ -50,6 +50,7 @@ class PopulationConfig:
     psf_fwhm_median_arcsec: float
     psf_fwhm_sigma_dex: float
     quantile_clip: float
+    alpha_independent_of_class: bool
     cosmology_h0: float
     cosmology_omega_m: float
 
@@ -154,9 +155,20 @@ def draw_population(cfg: PopulationConfig, seed: int) -> pd.DataFrame:
     # Scale every profile so that its petroR90 spans R90_PX pixels, as GZ2 cutouts do.
     px_per_unit = R90_PX / radii["r90"]
 
-    r90_kpc = 10 ** drawn["log10_petro_r90_kpc"].to_numpy()
     redshift = drawn["redshift"].to_numpy()
-    r90_arcsec = kpc_to_angle(r90_kpc * u.kpc, redshift, cosmo).to_value(u.arcsec)
+    size_arcsec = kpc_to_angle(
+        10 ** drawn["log10_petro_r90_kpc"].to_numpy() * u.kpc, redshift, cosmo
+    )
+    r90_arcsec = size_arcsec.to_value(u.arcsec)
+    if cfg.alpha_independent_of_class:
+        # The drawn size fixes the Petrosian radius a pure exponential disk of that petroR90
+        # would have, whatever the profile: α then carries no class information, which is
+        # the assumption of the θ fit (Medina 2023 §4.4). Concentrated (smooth) profiles get
+        # a larger petroR90 for the same Petrosian radius.
+        reference = petrosian_radii(*(np.array([v]) for v in (0.0, 1.0, 1.0, 1.0, 1.0)))
+        petro_over_r90 = float(reference["petro_rad"][0] / reference["r90"][0])
+        r90_arcsec = r90_arcsec * petro_over_r90 * radii["r90"] / radii["petro_rad"]
+    r90_kpc = angle_to_kpc(r90_arcsec * u.arcsec, redshift, cosmo).to_value(u.kpc)
     pixel_scale = GZ2_SCALE_PER_R90.value * r90_arcsec
     psf_fwhm = cfg.psf_fwhm_median_arcsec * 10 ** rng.normal(0.0, cfg.psf_fwhm_sigma_dex, n)
     petro_rad_arcsec = radii["petro_rad"] * px_per_unit * pixel_scale

@@ -94,12 +94,16 @@ def draw_survey(cfg: SurveyConfig) -> Survey:
     counts = simulate_votes(population, perceived, cfg.votes, rng_votes)
 
     rng_ids = np.random.default_rng([cfg.seed, _ID_STREAM])
+    # Kaggle normalises Q6 (anything odd?) to 1, which is undefined for a galaxy whose every
+    # volunteer answered star/artifact (they never reach Q6); the real training set has no
+    # such row, so those galaxies go to the unlabelled Kaggle test images instead.
+    odd_votes = counts[:, load_tree().answer_slices()["t06_odd"]].sum(axis=1)
     truth = population.assign(
         index=np.arange(n),
         dr7objid=SYNTHETIC_OBJID_BASE + np.arange(n, dtype=np.int64),
         kaggle_id=rng_ids.choice(np.arange(100_000, 1_000_000), size=n, replace=False),
         asset_id=rng_ids.permutation(n) + 1,
-        kaggle_labelled=rng_ids.uniform(size=n) < cfg.kaggle_labelled_fraction,
+        kaggle_labelled=(rng_ids.uniform(size=n) < cfg.kaggle_labelled_fraction) & (odd_votes > 0),
         ra=rng_ids.uniform(110.0, 260.0, n),
         dec=np.degrees(
             np.arcsin(rng_ids.uniform(np.sin(np.radians(-5)), np.sin(np.radians(65)), n))

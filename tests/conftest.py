@@ -1,0 +1,49 @@
+"""Shared fixtures: paths to the real reference files and a small synthetic survey."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data" / "galaxy-zoo"
+
+
+def shared_file(name: str) -> Path:
+    """A real reference file from ../shared (CI has it); skip with the reason where absent."""
+    path = SHARED_DATA / name
+    if not path.is_file():
+        pytest.skip(
+            f"real reference file {path} is not present (only beside a gzxai checkout in CI)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def default_config() -> dict:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+@pytest.fixture
+def config(default_config: dict) -> dict:
+    """A fresh, mutable copy of the default configuration."""
+    return copy.deepcopy(default_config)
+
+
+def small_config(default_config: dict, n_galaxies: int) -> dict:
+    cfg = copy.deepcopy(default_config)
+    cfg["synthetic"]["population"]["n_galaxies"] = n_galaxies
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def survey_root(tmp_path_factory: pytest.TempPathFactory, default_config: dict) -> Path:
+    """A 150-galaxy synthetic survey written once per test session (read-only for tests)."""
+    from gzxai.synthetic.survey import SurveyConfig, write_survey
+
+    root = tmp_path_factory.mktemp("survey") / "synthetic"
+    write_survey(SurveyConfig.from_config(small_config(default_config, 150)), root, progress=False)
+    return root

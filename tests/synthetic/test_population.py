@@ -1,0 +1,75 @@
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from gzxai.synthetic.population import R90_PX, draw_population, petrosian_radii
+from gzxai.synthetic.survey import SurveyConfig
+
+from ..conftest import small_config
+
+
+def population_config(default_config, n=2000):
+    return SurveyConfig.from_config(small_config(default_config, n)).population
+
+
+def test_petrosian_radii_of_an_exponential_disk():
+    # Closed forms for a unit exponential disk: enclosed light L(x) = 1 - (1 + x) e^-x and
+    # Petrosian ratio I/<I> = x^2 e^-x / (2 L(x)) = 0.2 at the Petrosian radius.
+    def enclosed(x):
+        return 1 - (1 + x) * np.exp(-x)
+
+    petro = optimize.brentq(lambda x: x**2 * np.exp(-x) / (2 * enclosed(x)) - 0.2, 1, 10)
+    aperture = enclosed(2 * petro)
+    r50 = optimize.brentq(lambda x: enclosed(x) - 0.5 * aperture, 0.1, 10)
+    r90 = optimize.brentq(lambda x: enclosed(x) - 0.9 * aperture, 0.1, 10)
+    radii = petrosian_radii(
+        np.array([0.0]), np.array([1.0]), np.array([1.0]), np.array([1.0]), np.array([1.0])
+    )
+    assert radii["petro_rad"][0] == pytest.approx(petro, rel=0.005)
+    assert radii["r50"][0] == pytest.approx(r50, rel=0.005)
+    assert radii["r90"][0] == pytest.approx(r90, rel=0.005)
+
+
+def test_alpha_is_independent_of_class_when_configured(default_config):
+    cfg = population_config(default_config, 6000)
+    pop = draw_population(cfg, 3)
+    smooth = pop.loc[pop["true_class"] == "smooth", "alpha"]
+    disk = pop.loc[pop["true_class"] == "disk", "alpha"]
+    assert stats.ks_2samp(smooth, disk).pvalue > 0.01
+    coupled = draw_population(dataclasses.replace(cfg, alpha_independent_of_class=False), 3)
+    # Concentrated profiles have smaller Petrosian radii at fixed petroR90.
+    assert coupled.loc[coupled["true_class"] == "smooth", "alpha"].median() < 0.9 * disk.median()
+
+
+def test_same_seed_same_population_other_seed_other(default_config):
+    cfg = population_config(default_config, 300)
+    a, b, c = draw_population(cfg, 5), draw_population(cfg, 5), draw_population(cfg, 6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["alpha"].equals(c["alpha"])
+
+
+def test_population_geometry_and_classes(default_config):
+    cfg = population_config(default_config, 4000)
+    pop = draw_population(cfg, 1)
+    disk = pop["true_class"] == "disk"
+    assert pop["true_class"].value_counts(normalize=True)["smooth"] == pytest.approx(
+        cfg.smooth_fraction, abs=0.03
+    )
+    # Every GZ2 cutout shows petroR90 over 50 px: scale = 0.02 x petroR90.
+    np.testing.assert_allclose(pop["pixel_scale_arcsec"], 0.02 * pop["petro_r90_arcsec"])
+    bars = pop[pop["has_bar"]]
+    assert not pop.loc[pop["has_bar"], "edge_on"].any()
+    assert (bars["true_class"] == "disk").all()
+    assert pop.loc[disk & ~pop["edge_on"], "has_bar"].mean() == pytest.approx(
+        cfg.bar_fraction, abs=0.04
+    )
+    # Bar lengths follow the real length_scaled distribution (median 0.45 x petroR90).
+    assert np.median(2 * bars["bar_half_length_px"] / R90_PX) == pytest.approx(0.45, abs=0.03)
+    # A projected bar is never longer than the bar itself.
+    assert (bars["bar_half_length_proj_kpc"] <= bars["bar_half_length_kpc"] * (1 + 1e-9)).all()
+    # Bar position angles cover all orientations, including near-horizontal and vertical.
+    assert bars["bar_pa_deg"].min() < 5 and bars["bar_pa_deg"].max() > 175
+    assert ((bars["bar_pa_deg"] - 90).abs() < 5).any()

@@ -1,0 +1,92 @@
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from gzxai import contracts as c
+from gzxai.layout import SourceLayout
+from gzxai.synthetic import survey as survey_mod
+from gzxai.synthetic.survey import SurveyConfig, draw_survey, write_survey
+
+from ..conftest import shared_file, small_config
+
+
+def test_files_are_in_the_real_formats(survey_root):
+    layout = SourceLayout(survey_root)
+    for path in layout.tables().values():
+        assert path.is_file(), path
+    real_hoyle_header = shared_file("hoyle_barlengths.csv").read_text().splitlines()[0]
+    assert layout.hoyle.read_text().splitlines()[0] == real_hoyle_header
+    with gzip.open(layout.gz2_hart16, "rt") as handle:
+        header = handle.readline().strip().split(",")
+    assert set(header) == set(c.GZ2_HART16.names)
+    assert header[:9] == ["dr7objid", "ra", "dec", "rastring", "decstring", "sample", "gz2class",
+                          "total_classifications", "total_votes"]  # fmt: skip
+    solutions = pd.read_csv(layout.kaggle_solutions)
+    assert solutions.columns.tolist() == c.KAGGLE_SOLUTIONS.names
+    name = f"{solutions['GalaxyID'].iloc[0]}.jpg"
+    with Image.open(layout.kaggle_train_images / name) as image:
+        assert image.format == "JPEG"
+        assert image.size == (424, 424)
+        assert image.mode == "RGB"
+    specs = {
+        "hoyle": c.HOYLE,
+        "gz2sample": c.GZ2SAMPLE,
+        "gz2_mapping": c.FILENAME_MAPPING,
+        "photometry": c.PHOTOMETRY,
+        "kaggle_solutions": c.KAGGLE_SOLUTIONS,
+        "gz2_hart16": c.GZ2_HART16,
+    }
+    for name, path in layout.tables().items():
+        _, quarantine = c.read_csv(path, specs[name])
+        assert quarantine.empty, path
+
+
+def test_every_galaxy_has_one_gz2_image_and_one_kaggle_image(survey_root):
+    layout = SourceLayout(survey_root)
+    truth = pd.read_parquet(layout.truth)
+    assert len(list(layout.gz2_images.glob("*.jpg"))) == len(truth)
+    train = len(list(layout.kaggle_train_images.glob("*.jpg")))
+    test = len(list(layout.kaggle_test_images.glob("*.jpg")))
+    assert train == truth["kaggle_labelled"].sum()
+    assert train + test == len(truth)
+
+
+def test_hoyle_scatter_is_human_like(survey_root):
+    hoyle = pd.read_csv(SourceLayout(survey_root).hoyle)
+    spread = (hoyle["length_stdev"] / hoyle["length_avg"]).median()
+    # Real catalogue: median 0.149 for a 17% per-measurement scatter.
+    assert 0.09 < spread < 0.22
+
+
+def test_same_config_same_survey(default_config):
+    cfg = SurveyConfig.from_config(small_config(default_config, 200))
+    a, b = draw_survey(cfg), draw_survey(cfg)
+    pd.testing.assert_frame_equal(a.truth, b.truth)
+    np.testing.assert_array_equal(a.counts, b.counts)
+
+
+def test_images_are_byte_identical_across_runs_and_thread_counts(default_config, tmp_path):
+    cfg = SurveyConfig.from_config(small_config(default_config, 12))
+    write_survey(cfg, tmp_path / "one", threads=1, progress=False)
+    write_survey(cfg, tmp_path / "two", threads=2, progress=False)
+    one, two = SourceLayout(tmp_path / "one"), SourceLayout(tmp_path / "two")
+    for image in one.gz2_images.glob("*.jpg"):
+        assert image.read_bytes() == (two.gz2_images / image.name).read_bytes()
+    assert one.gz2_hart16.read_bytes() != b""
+    pd.testing.assert_frame_equal(pd.read_csv(one.hoyle), pd.read_csv(two.hoyle))
+
+
+def test_a_killed_run_leaves_no_output_that_looks_complete(default_config, tmp_path, monkeypatch):
+    def killed(job):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(survey_mod, "_render_chunk", killed)
+    cfg = SurveyConfig.from_config(small_config(default_config, 5))
+    with pytest.raises(KeyboardInterrupt):
+        write_survey(cfg, tmp_path / "synthetic", progress=False)
+    layout = SourceLayout(tmp_path / "synthetic")
+    assert not any(path.exists() for path in layout.tables().values())
+    assert not layout.truth.exists()

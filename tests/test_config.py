@@ -1,0 +1,67 @@
+import copy
+
+import pytest
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from gzxai.config import check, source_root
+from gzxai.errors import ConfigError
+
+from .conftest import REPO
+
+SCHEMA = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def test_the_default_config_is_valid(config):
+    validate(config, SCHEMA)
+    check(config)
+
+
+def test_an_unknown_key_is_named(config):
+    config["synthetic"]["populaton"] = config["synthetic"].pop("population")
+    with pytest.raises(WorkflowError, match="populaton"):
+        validate(config, SCHEMA)
+
+
+def test_a_wrong_value_is_named(config):
+    config["conventions"]["hoyle_length_units"] = "parsecs"
+    with pytest.raises(WorkflowError, match="parsecs"):
+        validate(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("images", "size_px"), 200, "images.size_px"),
+        (("synthetic", "population", "star_fraction"), 0.7, "star_fraction"),
+        (("synthetic", "population", "bar_fraction_range"), [0.6, 0.9], "bar_fraction_range"),
+        (("synthetic", "render", "sky_noise_range"), [0.01, 0.001], "sky_noise_range"),
+    ],
+)
+def test_inconsistent_settings_are_named(config, path, value, message):
+    bad = copy.deepcopy(config)
+    node = bad
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(ConfigError, match=message):
+        check(bad)
+
+
+def test_source_root_defaults_per_source(config):
+    assert str(source_root(config)) == "results/sources/synthetic"
+    config["sources"]["root"] = "/data/gz"
+    assert str(source_root(config)) == "/data/gz"
+
+
+def test_every_config_key_is_documented(config):
+    documented = (REPO / "config" / "README.md").read_text()
+
+    def keys(node, prefix=""):
+        for key, value in node.items():
+            yield prefix + key
+            if isinstance(value, dict):
+                yield from keys(value, prefix + key + ".")
+
+    missing = [k for k in keys(config) if f"`{k}`" not in documented]
+    assert not missing, f"config/README.md does not document {missing}"
