@@ -65,3 +65,19 @@ def test_every_config_key_is_documented(config):
 
     missing = [k for k in keys(config) if f"`{k}`" not in documented]
     assert not missing, f"config/README.md does not document {missing}"
+
+
+def test_jobs_run_the_interpreter_and_package_of_the_workflow(monkeypatch, tmp_path):
+    import os
+    import sys
+    from pathlib import Path
+
+    from gzxai.config import export_job_environment
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    export_job_environment(tmp_path)
+    assert os.environ["PYTHONPATH"] == str(tmp_path)
+    assert os.environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    export_job_environment(tmp_path)  # idempotent: the Snakefile is parsed more than once
+    assert os.environ["PATH"].count(str(Path(sys.executable).parent)) == 1

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from gzxai.errors import ConfigError
 
 
-def export_package_path(package_dir: str | Path) -> None:
-    """Make every job (local, conda, container or cluster: all inherit the environment)
-    import the gzxai package of the workflow that planned it, whatever else the job's
-    environment has installed."""
+def export_job_environment(package_dir: str | Path) -> None:
+    """Environment every job inherits (local, conda, container and cluster jobs alike).
+
+    * PYTHONPATH: jobs import the gzxai package of the workflow that planned them.
+    * PATH: ``python`` in a rule is the interpreter running Snakemake (as if its virtual
+      environment were activated), unless a conda environment or container puts its own
+      first, as ``--use-conda`` does.
+    """
     os.environ["PYTHONPATH"] = str(package_dir)
+    interpreter_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    if path[:1] != [interpreter_dir]:
+        os.environ["PATH"] = os.pathsep.join([interpreter_dir, *path])
 
 
 def check(config: dict) -> None:

@@ -1,6 +1,6 @@
 import json
 
-from gzxai.config import check, export_package_path, source_root
+from gzxai.config import check, export_job_environment, source_root
 from gzxai.errors import ConfigError
 from gzxai.layout import SourceLayout
 
@@ -9,7 +9,7 @@ try:
 except ConfigError as err:
     raise WorkflowError(f"Invalid configuration: {err}") from None
 
-export_package_path(PACKAGE_DIR)
+export_job_environment(PACKAGE_DIR)
 SOURCES = SourceLayout(source_root(config))
 CATALOGUES = ["kaggle", "gz2", "bars"]
 # Datasets resized by default: what the training and bar stages consume.
