@@ -9,6 +9,8 @@ from gzxai.layout import SourceLayout
 from gzxai.trees import load_tree
 from gzxai.units import HoyleLengthUnits, LengthScaled
 
+from .conftest import shared_file
+
 BARS = dict(
     length_units=HoyleLengthUnits.PAPER, length_scaled=LengthScaled.PETRO_R90_FRACTION, hubble_h=0.7
 )
@@ -105,3 +107,46 @@ def test_unknown_ids_and_duplicate_mappings_are_reported(survey_copy):
     )
     assert 1234 not in built.table["dr7objid"].to_numpy()
     assert len(built.table) == len(hoyle) - 1
+
+
+def test_the_real_hoyle_catalogue_joins_through_stand_in_gz2_files(tmp_path):
+    """The real join chain on the real catalogue: objid -> mapping -> asset -> image, and
+    objid -> gz2sample -> PETROR90_R, with stand-ins for the GZ2 files we cannot ship."""
+    hoyle = pd.read_csv(shared_file("hoyle_barlengths.csv"))
+    layout = SourceLayout(tmp_path)
+    layout.hoyle.parent.mkdir(parents=True)
+    shutil.copy(shared_file("hoyle_barlengths.csv"), layout.hoyle)
+    known = hoyle.iloc[2:]  # two real objids get no mapping row: they must be reported
+    rng = np.random.default_rng(0)
+    r90 = rng.uniform(8, 40, len(hoyle))
+    layout.gz2_mapping.parent.mkdir(parents=True)
+    pd.DataFrame(
+        {"objid": known["objid"], "sample": "original", "asset_id": np.arange(len(known)) + 1}
+    ).to_csv(layout.gz2_mapping, index=False)
+    pd.DataFrame(
+        {
+            "OBJID": hoyle["objid"],
+            "RA": hoyle["ra"],
+            "DEC": hoyle["dec"],
+            "PETROR50_R": r90 / 2.5,
+            "PETROR90_R": r90,
+            "PETROMAG_R": 16.0,
+            "REDSHIFT": 0.04,
+            "PETROMAG_MR": -21.0,
+            "PETROR50_R_KPC": 3.0,
+        }
+    ).to_csv(layout.gz2sample, index=False)
+    layout.gz2_images.mkdir(parents=True)
+    for asset in range(1, len(known) + 1):
+        (layout.gz2_images / f"{asset}.jpg").touch()
+
+    built = catalogues.build_bars(layout, **BARS)
+    assert len(built.table) == 3148
+    assert sorted(built.quarantine["id"]) == sorted(hoyle["objid"].iloc[:2].astype(str))
+    assert set(built.quarantine["reason"]) == {"unknown id: objid not in gz2_filename_mapping.csv"}
+    table = built.table.set_index("dr7objid").loc[known["objid"]]
+    np.testing.assert_allclose(table["bar_length_catalogue"], 0.7 * known["length_avg"].to_numpy())
+    np.testing.assert_allclose(
+        table["bar_length_arcsec"], known["length_scaled"].to_numpy() * r90[2:]
+    )
+    np.testing.assert_allclose(table["bar_length_gz2_px"], known["length_scaled"].to_numpy() / 0.02)
