@@ -219,37 +219,54 @@ def _with_images(
     return table, report
 
 
+def _attach_gz2(
+    table: pd.DataFrame,
+    *,
+    id_column: str,
+    source: Path,
+    layout: SourceLayout,
+    sample_columns: list[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The paper's join chain: objid -> mapping -> asset_id -> image, objid -> gz2sample.
+
+    Rows without a mapping entry, a gz2sample row or an image are reported, not dropped.
+    """
+    sample, q_sample = c.read_csv(layout.gz2sample, c.GZ2SAMPLE)
+    mapping, q_mapping = _read_mapping(layout)
+    table, q_map = _join_required(
+        table,
+        mapping[["objid", "asset_id"]].rename(columns={"objid": id_column}),
+        left_on=id_column,
+        right_on=id_column,
+        left_source=source,
+        right_source=layout.gz2_mapping,
+    )
+    table, q_meta = _join_required(
+        table,
+        sample if sample_columns is None else sample[["OBJID", *sample_columns]],
+        left_on=id_column,
+        right_on="OBJID",
+        left_source=source,
+        right_source=layout.gz2sample,
+    )
+    table, q_images = _with_images(table, layout, id_column)
+    quarantine = pd.concat([q_sample, q_mapping, q_map, q_meta, q_images], ignore_index=True)
+    return table, quarantine
+
+
 def build_gz2(layout: SourceLayout) -> Built:
     """GZ2 votes joined to images, gz2sample metadata and SDSS photometry (for α)."""
     tree = load_tree()
     votes, q_votes = c.read_csv(layout.gz2_hart16, c.GZ2_HART16)
-    sample, q_sample = c.read_csv(layout.gz2sample, c.GZ2SAMPLE)
-    mapping, q_mapping = _read_mapping(layout)
     photometry, q_phot = c.read_csv(layout.photometry, c.PHOTOMETRY)
-
     keep = ["dr7objid", "ra", "dec", "total_classifications"]
     keep += tree.gz2_columns("count") + tree.gz2_columns("fraction")
-    table, q_map = _join_required(
-        votes[keep],
-        mapping[["objid", "asset_id"]],
-        left_on="dr7objid",
-        right_on="objid",
-        left_source=layout.gz2_hart16,
-        right_source=layout.gz2_mapping,
-    )
-    table, q_meta = _join_required(
-        table.drop(columns="objid"),
-        sample,
-        left_on="dr7objid",
-        right_on="OBJID",
-        left_source=layout.gz2_hart16,
-        right_source=layout.gz2sample,
+    table, q_join = _attach_gz2(
+        votes[keep], id_column="dr7objid", source=layout.gz2_hart16, layout=layout
     )
     table = table.merge(
         photometry, left_on="dr7objid", right_on="objid", how="left", validate="one_to_one"
     )
-    table, q_images = _with_images(table, layout, "dr7objid")
-
     table = table.rename(
         columns={
             "REDSHIFT": "redshift",
@@ -266,9 +283,7 @@ def build_gz2(layout: SourceLayout) -> Built:
         table["psf_fwhm_arcsec"].to_numpy(float) * u.arcsec,
     )
     table, _ = c.conform(table, c.GZ2_TABLE, "gz2 table")
-    quarantine = pd.concat(
-        [q_votes, q_sample, q_mapping, q_phot, q_map, q_meta, q_images], ignore_index=True
-    )
+    quarantine = pd.concat([q_votes, q_phot, q_join], ignore_index=True)
     summary = {
         "rows_read": len(votes) + int(q_votes["row"].notna().sum()),
         "kept": len(table),
@@ -288,25 +303,13 @@ def build_bars(
 ) -> Built:
     """Hoyle bar lengths with their GZ2 image (objid -> mapping -> asset_id) and petroR90_r."""
     hoyle, q_hoyle = c.read_csv(layout.hoyle, c.HOYLE)
-    sample, q_sample = c.read_csv(layout.gz2sample, c.GZ2SAMPLE)
-    mapping, q_mapping = _read_mapping(layout)
-    table, q_map = _join_required(
+    table, q_join = _attach_gz2(
         hoyle,
-        mapping[["objid", "asset_id"]],
-        left_on="objid",
-        right_on="objid",
-        left_source=layout.hoyle,
-        right_source=layout.gz2_mapping,
+        id_column="objid",
+        source=layout.hoyle,
+        layout=layout,
+        sample_columns=["PETROR90_R", "REDSHIFT"],
     )
-    table, q_meta = _join_required(
-        table,
-        sample[["OBJID", "PETROR90_R", "REDSHIFT"]],
-        left_on="objid",
-        right_on="OBJID",
-        left_source=layout.hoyle,
-        right_source=layout.gz2sample,
-    )
-    table, q_images = _with_images(table, layout, "objid")
     r90 = table["PETROR90_R"].to_numpy(float) * u.arcsec
     arcsec = length_scaled_to_angle(table["length_scaled"].to_numpy(float), r90, length_scaled)
     table = table.rename(
@@ -318,9 +321,7 @@ def build_bars(
         table["length_avg"].to_numpy(float), length_units, hubble_h
     ).to_value(u.kpc)
     table, _ = c.conform(table, c.BARS_TABLE, "bars table")
-    quarantine = pd.concat(
-        [q_hoyle, q_sample, q_mapping, q_map, q_meta, q_images], ignore_index=True
-    )
+    quarantine = pd.concat([q_hoyle, q_join], ignore_index=True)
     summary = {
         "rows_read": len(hoyle) + int(q_hoyle["row"].notna().sum()),
         "kept": len(table),

@@ -183,6 +183,24 @@ _COMPONENT_PROFILES = {
 }
 
 
+def _random_blob(
+    rng: np.random.Generator,
+    name: str,
+    distance: tuple[float, float],
+    width: tuple[float, float],
+    flux: tuple[float, float],
+) -> tuple[str, float, float, float, float]:
+    """A round Gaussian source at a random angle and distance (px) from the centre."""
+    angle, dist = rng.uniform(0, 2 * np.pi), rng.uniform(*distance)
+    return (
+        name,
+        dist * np.cos(angle),
+        dist * np.sin(angle),
+        rng.uniform(*width),
+        rng.uniform(*flux),
+    )
+
+
 def _point_sources(
     table: pd.DataFrame, seed: int, x: np.ndarray, y: np.ndarray, wanted: set[str]
 ) -> dict[str, np.ndarray]:
@@ -199,27 +217,9 @@ def _point_sources(
         if row.true_class == "star":
             blobs.append(("star", 0.0, 0.0, 0.7, 1.0))
         if row.has_merger:
-            angle, dist = rng.uniform(0, 2 * np.pi), rng.uniform(30, 60)
-            blobs.append(
-                (
-                    "companion",
-                    dist * np.cos(angle),
-                    dist * np.sin(angle),
-                    rng.uniform(6, 12),
-                    rng.uniform(0.2, 0.5),
-                )
-            )
+            blobs.append(_random_blob(rng, "companion", (30, 60), (6, 12), (0.2, 0.5)))
         for _ in range(int(row.n_neighbours)):
-            angle, dist = rng.uniform(0, 2 * np.pi), rng.uniform(80, 200)
-            blobs.append(
-                (
-                    "neighbours",
-                    dist * np.cos(angle),
-                    dist * np.sin(angle),
-                    rng.uniform(0.7, 6),
-                    rng.uniform(0.02, 0.3),
-                )
-            )
+            blobs.append(_random_blob(rng, "neighbours", (80, 200), (0.7, 6), (0.02, 0.3)))
         for name, cx, cy, width, flux in blobs:
             if name not in out:
                 continue
