@@ -102,3 +102,10 @@ def test_source_real_runs_the_same_code_on_files_placed_by_hand(workdir, tmp_pat
         real = pd.read_parquet(tmp_path / "results" / "catalogues" / f"{name}.parquet")
         synthetic = pd.read_parquet(workdir / "results" / "catalogues" / f"{name}.parquet")
         pd.testing.assert_frame_equal(real, synthetic)
+
+
+def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):
+    run = snakemake(workdir, "-n", overrides={"conventions": {"hoyle_length_units": "kpc"}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {"catalogue": 1, "resize": 1, "all": 1}
+    assert "wildcards: table=bars" in run.stdout

@@ -18,9 +18,7 @@ rule catalogue:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=lambda wildcards: as_json(
-            {**config["catalogues"], **config["conventions"]}
-        ),
+        settings=catalogue_settings,
         root=source_root_of,
     shell:
         "python -m gzxai catalogue {wildcards.table} --source-root {params.root:q}"

@@ -38,6 +38,34 @@ def layout_paths(names):
     return {name: str(getattr(SOURCES, name)) for name in names}
 
 
+def synthesize_settings():
+    """The generator's settings: the survey, its seed, and the conventions it writes in."""
+    conventions = {
+        key: config["conventions"][key] for key in ("cosmology", "length_scaled")
+    }
+    return as_json(
+        {
+            "seed": config["seed"],
+            "synthetic": config["synthetic"],
+            "conventions": conventions,
+        }
+    )
+
+
+def catalogue_settings(wildcards):
+    """Only the settings a table uses, so changing another one does not rebuild it."""
+    conventions = config["conventions"]
+    settings = {
+        "kaggle": {"tree_sum_tolerance": config["catalogues"]["tree_sum_tolerance"]},
+        "gz2": {},
+        "bars": {
+            key: conventions[key]
+            for key in ("cosmology", "hoyle_length_units", "length_scaled")
+        },
+    }
+    return as_json(settings[wildcards.table])
+
+
 def catalogue_inputs(wildcards):
     return layout_paths(CATALOGUE_SOURCES[wildcards.table])
 

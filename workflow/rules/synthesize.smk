@@ -24,9 +24,7 @@ if config["source"] == "synthetic":
             mem_mb=4000,
             runtime=60,
         params:
-            settings=as_json(
-                {key: config[key] for key in ("seed", "synthetic", "conventions")}
-            ),
+            settings=synthesize_settings(),
             root=lambda wildcards, output: str(SOURCES.root_from(output.truth, "truth")),
         shell:
             "python -m gzxai synthesize --params {params.settings:q} --root {params.root:q}"
