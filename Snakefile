@@ -22,6 +22,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/catalogues.smk"
 include: "workflow/rules/images.smk"
+include: "workflow/rules/train.smk"
 
 
 rule all:

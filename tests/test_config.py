@@ -63,7 +63,9 @@ def test_every_config_key_is_documented(config):
             if isinstance(value, dict):
                 yield from keys(value, prefix + key + ".")
 
+    members = config.pop("members")
     missing = [k for k in keys(config) if f"`{k}`" not in documented]
+    missing += [f"members.{name}" for name in members if f"`members.{name}`" not in documented]
     assert not missing, f"config/README.md does not document {missing}"
 
 

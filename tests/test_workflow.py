@@ -24,8 +24,9 @@ def snakemake(workdir, *args: str, overrides: dict | None = None) -> subprocess.
         extra = workdir / "overrides.yaml"
         extra.write_text(yaml.safe_dump(overrides))
         configs.append(str(extra))
+    # Targets and flags first: --configfile takes every word after it.
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "2",
-               "--directory", str(workdir), "--configfile", *configs, *args]  # fmt: skip
+               "--directory", str(workdir), *args, "--configfile", *configs]  # fmt: skip
     return subprocess.run(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
     )
@@ -65,11 +66,40 @@ def test_a_second_run_has_nothing_to_do(workdir):
     assert "Nothing to be done" in run.stdout
 
 
-def test_a_new_image_size_reruns_only_the_resize_jobs(workdir):
+def test_the_dag_trains_the_members_and_the_ensemble(workdir):
+    results = workdir / "results"
+    table = pd.read_csv(results / "ensemble" / "table1.csv")
+    assert table["model"].tolist() == [
+        "vgg16",
+        "resnet50v2",
+        "xception",
+        "ensemble",
+        "training-set mean",
+    ]
+    assert table[["train_rmse", "val_rmse", "test_rmse"]].notna().all().all()
+    assert (table.loc[:2, "epochs"] == 2).all()
+    submission = pd.read_csv(results / "ensemble" / "kaggle_submission.csv")
+    kaggle = pd.read_parquet(results / "catalogues" / "kaggle.parquet")
+    assert sorted(submission["GalaxyID"]) == sorted(kaggle.loc[~kaggle["labelled"], "galaxy_id"])
+    for figure in ("learning_curves.png", "q1_disagreements.png"):
+        assert (results / "figures" / figure).stat().st_size > 1000
+    log = (results / "logs" / "train_vgg16.log").read_text()
+    assert "Epoch 2/2" in log
+
+
+def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     run = snakemake(workdir, "-n", overrides={"images": {"size_px": 32}})
     assert run.returncode == 0, run.stdout[-2000:]
     jobs = _planned_jobs(run.stdout)
-    assert jobs == {"resize": 3, "all": 1}
+    assert jobs == {"resize": 3, "train": 3, "predict": 3, "ensemble": 1, "all": 1}
+
+
+def test_a_changed_member_setting_retrains_that_member_only(workdir):
+    overrides = {"members": {"vgg16": {"training": {"max_epochs": 3}}}}
+    run = snakemake(workdir, "-n", overrides=overrides)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {"train": 1, "predict": 1, "ensemble": 1, "all": 1}
+    assert "wildcards: member=vgg16" in run.stdout
 
 
 def test_a_bad_config_key_fails_with_its_name(tmp_path):
@@ -95,7 +125,10 @@ def test_source_real_runs_the_same_code_on_files_placed_by_hand(workdir, tmp_pat
     """Point `source: real` at files in the real layout (here: the synthetic survey's own):
     no synthesize job, and the canonical tables come out identical."""
     sources = workdir / "results" / "sources" / "synthetic"
-    run = snakemake(tmp_path, overrides={"source": "real", "sources": {"root": str(sources)}})
+    targets = [f"results/catalogues/{name}.parquet" for name in ("kaggle", "gz2", "bars")]
+    run = snakemake(
+        tmp_path, *targets, overrides={"source": "real", "sources": {"root": str(sources)}}
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     assert "rule synthesize" not in run.stdout
     for name in ("kaggle", "gz2", "bars"):

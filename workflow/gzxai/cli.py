@@ -14,11 +14,12 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from gzxai import catalogues, images
 from gzxai.errors import GzxaiError
-from gzxai.io import write_csv, write_json, write_parquet
+from gzxai.io import write_csv, write_json, write_parquet, write_text
 from gzxai.layout import SourceLayout
 from gzxai.units import HoyleLengthUnits, LengthScaled
 
@@ -75,6 +76,122 @@ def _resize(args: argparse.Namespace) -> None:
         log.warning("%d unreadable image(s), see %s", len(quarantine), args.quarantine)
 
 
+def _split(args: argparse.Namespace) -> None:
+    from gzxai.train import assign_splits
+
+    table = pd.read_parquet(args.table, columns=["galaxy_id", "labelled"])
+    ids = table.loc[table["labelled"], "galaxy_id"].to_numpy()
+    splits = assign_splits(ids, args.seed, args.val_fraction, args.test_fraction)
+    write_parquet(pd.DataFrame({"galaxy_id": ids, "split": splits}), args.out)
+    log.info("splits: %s", pd.Series(splits).value_counts().to_dict())
+
+
+def _labels(table_path: str) -> pd.DataFrame:
+    from gzxai.trees import load_tree
+
+    table = pd.read_parquet(table_path)
+    labelled = table[table["labelled"]].set_index("galaxy_id")
+    return labelled[load_tree().kaggle_columns].astype("float32")
+
+
+def _train(args: argparse.Namespace) -> None:
+    from gzxai.models import ModelConfig
+    from gzxai.train import TrainingConfig, train_member
+
+    params = json.loads(args.params)
+    splits = pd.read_parquet(args.splits).set_index("galaxy_id")["split"]
+    summary = train_member(
+        model_cfg=ModelConfig.from_config(params["model"]),
+        train_cfg=TrainingConfig.from_config(params["training"]),
+        shard_paths=[Path(p) for p in args.shards],
+        labels=_labels(args.table),
+        splits=splits,
+        image_size=int(params["image_size"]),
+        seed=int(params["seed"]),
+        work_dir=Path(args.work_dir),
+        model_path=Path(args.model),
+        history_path=Path(args.history),
+        summary_path=Path(args.summary),
+        threads=args.threads,
+    )
+    log.info("trained: %s", summary)
+
+
+def _predict(args: argparse.Namespace) -> None:
+    from gzxai.train import configure_tensorflow, predict_shards
+    from gzxai.trees import load_tree
+
+    configure_tensorflow(args.threads, seed=0)
+    predictions = predict_shards(Path(args.model), [Path(p) for p in args.shards])
+    predictions.columns = load_tree().kaggle_columns
+    write_parquet(predictions.reset_index(), args.out)
+
+
+def _ensemble(args: argparse.Namespace) -> None:
+    from gzxai import ensemble, figures
+
+    names = args.names
+    members = {
+        n: pd.read_parquet(p).set_index("galaxy_id")
+        for n, p in zip(names, args.predictions, strict=True)
+    }
+    summaries = {
+        n: json.loads(Path(p).read_text()) for n, p in zip(names, args.summaries, strict=True)
+    }
+    histories = {n: pd.read_csv(p) for n, p in zip(names, args.histories, strict=True)}
+    labels = _labels(args.table)
+    splits = pd.read_parquet(args.splits).set_index("galaxy_id")["split"]
+    mean = ensemble.average(members)
+    out = Path(args.out_dir)
+    table = ensemble.table1(members, mean, labels, splits, summaries)
+    write_csv(table, out / "table1.csv")
+    write_text(ensemble.markdown_table(table), out / "table1.md")
+    write_parquet(mean.reset_index(), out / "predictions.parquet")
+    unlabelled = mean.index.difference(labels.index).to_numpy()
+    write_csv(ensemble.submission(mean, unlabelled), out / "kaggle_submission.csv")
+    figures.learning_curves(histories, Path(args.figures_dir) / "learning_curves.png")
+    _misclassification(mean, labels, splits, args, out)
+    log.info("Table 1:\n%s", ensemble.markdown_table(table))
+
+
+def _misclassification(mean, labels, splits, args, out: Path) -> None:
+    from gzxai import ensemble, figures
+
+    audit = ensemble.q1_disagreements(mean, labels).assign(
+        split=lambda t: splits.loc[t["galaxy_id"]].to_numpy()
+    )
+    worst = audit[audit["disagree"]].sort_values("gap", ascending=False).head(args.gallery_size)
+    write_csv(
+        audit[audit["disagree"]].sort_values("gap", ascending=False), out / "q1_disagreements.csv"
+    )
+    summary = {
+        "labelled_galaxies": len(audit),
+        "q1_disagreement_fraction": float(audit["disagree"].mean()),
+        "q1_disagreement_fraction_test": float(
+            audit.loc[audit["split"] == "test", "disagree"].mean()
+        ),
+        "paper_value": 0.08,
+    }
+    write_json(summary, out / "misclassification.json")
+    images = _images_of(worst["galaxy_id"].to_numpy(), args.shards)
+    titles = [
+        f"{r.galaxy_id}: model {r.model_answer} ({r.model_confidence:.0%})\n"
+        f"votes {r.vote_answer} ({r.vote_share_of_vote_answer:.0%})"
+        for r in worst.itertuples()
+    ]
+    figures.gallery(images, titles, Path(args.figures_dir) / "q1_disagreements.png")
+
+
+def _images_of(ids, shard_paths) -> list:
+    wanted, found = set(int(i) for i in ids), {}
+    for path in shard_paths:
+        with np.load(path) as shard:
+            for i, galaxy in enumerate(shard["ids"]):
+                if int(galaxy) in wanted:
+                    found[int(galaxy)] = shard["images"][i]
+    return [found[int(i)] for i in ids]
+
+
 def _priors(args: argparse.Namespace) -> None:
     from gzxai.synthetic import priors
 
@@ -113,6 +230,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--quarantine", required=True)
     p.set_defaults(func=_resize)
+
+    p = sub.add_parser("split", help="assign labelled Kaggle galaxies to train / val / test")
+    p.add_argument("--table", required=True, help="kaggle.parquet")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--val-fraction", type=float, required=True)
+    p.add_argument("--test-fraction", type=float, required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_split)
+
+    p = sub.add_parser("train", help="train one ensemble member")
+    p.add_argument("--params", required=True, help="JSON: model, training, seed, image_size")
+    p.add_argument("--table", required=True, help="kaggle.parquet")
+    p.add_argument("--splits", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--work-dir", required=True, help="backups for resuming a killed run")
+    p.add_argument("--model", required=True, help="output .keras file")
+    p.add_argument("--history", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("predict", help="predict the 37 answers for every image of the shards")
+    p.add_argument("--model", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser("ensemble", help="average the members; Table 1, submission, audit")
+    p.add_argument("--names", nargs="+", required=True)
+    p.add_argument("--predictions", nargs="+", required=True)
+    p.add_argument("--summaries", nargs="+", required=True)
+    p.add_argument("--histories", nargs="+", required=True)
+    p.add_argument("--table", required=True)
+    p.add_argument("--splits", required=True)
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--gallery-size", type=int, default=8)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--figures-dir", required=True)
+    p.set_defaults(func=_ensemble)
 
     p = sub.add_parser(
         "priors", help="re-derive resources/synthetic_priors.json from the real catalogues"

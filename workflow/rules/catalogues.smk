@@ -23,4 +23,4 @@ rule catalogue:
     shell:
         "python -m gzxai catalogue {wildcards.table} --source-root {params.root:q}"
         " --params {params.settings:q} --out {output.table:q}"
-        " --quarantine {output.quarantine:q} --summary {output.summary:q} 2> {log:q}"
+        " --quarantine {output.quarantine:q} --summary {output.summary:q} > {log:q} 2>&1"

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from gzxai.config import check, export_job_environment, source_root
 from gzxai.errors import ConfigError
@@ -15,6 +16,9 @@ CATALOGUES = ["kaggle", "gz2", "bars"]
 # Datasets resized by default: what the training and bar stages consume.
 RESIZED = ["kaggle", "bars"]
 ENV = "../../envs/gzxai.yaml"
+TF_ENV = "../../envs/tensorflow.yaml"
+MEMBERS = list(config["members"])
+MEMBER_PATTERN = "|".join(MEMBERS)
 
 # Source files each canonical table is built from (same layout, real or synthetic).
 CATALOGUE_SOURCES = {
@@ -66,6 +70,20 @@ def catalogue_settings(wildcards):
     return as_json(settings[wildcards.table])
 
 
+def member_settings(wildcards):
+    """A member's model and merged training settings: changing them retrains it alone."""
+    from gzxai.train import member_training
+
+    return as_json(
+        {
+            "model": config["members"][wildcards.member],
+            "training": member_training(config, wildcards.member),
+            "seed": config["seed"],
+            "image_size": config["images"]["size_px"],
+        }
+    )
+
+
 def catalogue_inputs(wildcards):
     return layout_paths(CATALOGUE_SOURCES[wildcards.table])
 
@@ -98,6 +116,7 @@ def final_outputs():
     outputs = expand("results/catalogues/{table}.parquet", table=CATALOGUES)
     for dataset in RESIZED:
         outputs += shard_paths(dataset)
+    outputs.append("results/ensemble/table1.csv")
     if config["source"] == "synthetic":
         outputs.append("results/sources/synthetic.summary.json")
     return outputs

@@ -26,4 +26,4 @@ rule resize:
         "python -m gzxai resize --table {input.table:q} --dataset {wildcards.dataset}"
         " --source-root {params.root:q} --shard {wildcards.shard}"
         " --n-shards {params.n_shards} --crop-px {params.crop_px} --size-px {params.size_px}"
-        " --out {output.shard:q} --quarantine {output.quarantine:q} 2> {log:q}"
+        " --out {output.shard:q} --quarantine {output.quarantine:q} > {log:q} 2>&1"

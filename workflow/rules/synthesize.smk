@@ -28,4 +28,4 @@ if config["source"] == "synthetic":
             root=lambda wildcards, output: str(SOURCES.root_from(output.truth, "truth")),
         shell:
             "python -m gzxai synthesize --params {params.settings:q} --root {params.root:q}"
-            " --threads {threads} --summary {output.summary:q} 2> {log:q}"
+            " --threads {threads} --summary {output.summary:q} > {log:q} 2>&1"
