@@ -19,6 +19,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/fetch.smk"
 include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/catalogues.smk"
 include: "workflow/rules/images.smk"

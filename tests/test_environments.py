@@ -25,11 +25,23 @@ def runtime_pins(with_cnn: bool = False):
     return {k: v for k, v in pins(project["dependencies"]).items() if k not in skip}
 
 
-@pytest.mark.parametrize(("env", "with_cnn"), [("gzxai.yaml", False), ("tensorflow.yaml", True)])
-def test_conda_environments_match_pyproject(env, with_cnn):
+def fetch_pins():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return pins(project["optional-dependencies"]["fetch"])
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ("gzxai.yaml", runtime_pins),
+        ("tensorflow.yaml", lambda: runtime_pins(with_cnn=True)),
+        ("fetch.yaml", lambda: {**runtime_pins(), **fetch_pins()}),
+    ],
+)
+def test_conda_environments_match_pyproject(env, expected):
     spec = yaml.safe_load((REPO / "envs" / env).read_text())
     pip = next(item["pip"] for item in spec["dependencies"] if isinstance(item, dict))
-    assert pins(pip) == runtime_pins(with_cnn)
+    assert pins(pip) == expected()
     assert "python=3.11" in spec["dependencies"]
 
 

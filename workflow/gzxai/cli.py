@@ -192,6 +192,62 @@ def _images_of(ids, shard_paths) -> list:
     return [found[int(i)] for i in ids]
 
 
+def _fetch(args: argparse.Namespace) -> None:
+    from gzxai import fetch
+
+    params = json.loads(args.params)
+    retry = fetch.RetryPolicy(
+        params["retries"], params["backoff_seconds"], params["timeout_seconds"]
+    )
+    progress = not args.quiet
+    if args.what == "file":
+        fetch.download(args.url, Path(args.out), md5=params["md5"], retry=retry, progress=progress)
+    elif args.what == "gunzip":
+        archive = Path(args.downloads) / Path(args.out).with_suffix(".csv.gz").name
+        fetch.download(args.url, archive, md5=params["md5"], retry=retry, progress=progress)
+        fetch.gunzip(archive, Path(args.out))
+    elif args.what == "archive":
+        archive = Path(args.downloads) / "images_gz2.zip"
+        fetch.download(args.url, archive, md5=params["md5"], retry=retry, progress=progress)
+        fetch.safe_extract(archive, Path(args.target), progress=progress)
+        _expect(args.expect, archive)
+    elif args.what == "kaggle":
+        downloads, target = Path(args.downloads), Path(args.target)
+        if params["kaggle_mirror_url"]:
+            fetch.fetch_kaggle_mirror(
+                params["kaggle_mirror_url"],
+                downloads,
+                target,
+                md5=params["md5"],
+                retry=retry,
+                progress=progress,
+            )
+        else:
+            fetch.fetch_kaggle(params["kaggle_competition"], downloads, target, progress=progress)
+        _expect(str(target / "training_solutions_rev1.csv"), params["kaggle_competition"])
+    else:
+        ids = fetch.gz2_objids(Path(args.hart16), [Path(p) for p in args.extra])
+        summary = fetch.fetch_photometry(
+            ids,
+            params["sdss_sql_url"],
+            Path(args.batches),
+            Path(args.out),
+            batch_size=params["sdss_batch_size"],
+            retry=retry,
+            progress=progress,
+        )
+        log.info("SDSS photometry: %s", summary)
+
+
+def _expect(path: str | None, source) -> None:
+    from gzxai.fetch import FetchError
+
+    if path and not Path(path).exists():
+        raise FetchError(
+            f"{source}: unpacked, but {path} is not there; is the archive the right one?"
+        )
+
+
 def _priors(args: argparse.Namespace) -> None:
     from gzxai.synthetic import priors
 
@@ -270,6 +326,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.add_argument("--figures-dir", required=True)
     p.set_defaults(func=_ensemble)
+
+    p = sub.add_parser("fetch", help="obtain one real source (login node: needs internet)")
+    p.add_argument("what", choices=["kaggle", "file", "gunzip", "archive", "photometry"])
+    p.add_argument("--params", required=True, help="JSON: retry policy, md5, endpoints")
+    p.add_argument("--url")
+    p.add_argument("--out")
+    p.add_argument("--downloads", help="folder for archives and partial downloads")
+    p.add_argument("--target", help="folder to unpack into")
+    p.add_argument("--expect", help="path that must exist after unpacking")
+    p.add_argument("--hart16", help="gz2_hart16.csv.gz: the objids needing photometry")
+    p.add_argument("--extra", nargs="*", default=[], help="more tables with an objid column")
+    p.add_argument("--batches", help="cache folder of answered SQL batches")
+    p.set_defaults(func=_fetch)
 
     p = sub.add_parser(
         "priors", help="re-derive resources/synthetic_priors.json from the real catalogues"

@@ -17,6 +17,13 @@ CATALOGUES = ["kaggle", "gz2", "bars"]
 RESIZED = ["kaggle", "bars"]
 ENV = "../../envs/gzxai.yaml"
 TF_ENV = "../../envs/tensorflow.yaml"
+FETCH_ENV = "../../envs/fetch.yaml"
+DOWNLOADS = "results/downloads"
+FETCH_URLS = {
+    "gz2_hart16.csv.gz": config["fetch"]["gz2_hart16_url"],
+    "gz2_filename_mapping.csv": config["fetch"]["gz2_mapping_url"],
+    "hoyle_barlengths.csv": config["fetch"]["hoyle_url"],
+}
 MEMBERS = list(config["members"])
 MEMBER_PATTERN = "|".join(MEMBERS)
 
@@ -68,6 +75,25 @@ def catalogue_settings(wildcards):
         },
     }
     return as_json(settings[wildcards.table])
+
+
+def fetch_settings(file_name):
+    """Retry policy, endpoint settings and the expected md5 of ``file_name``."""
+    from gzxai.fetch import known_md5
+
+    fetch = config["fetch"]
+    settings = {
+        key: fetch[key] for key in ("retries", "backoff_seconds", "timeout_seconds")
+    }
+    settings["md5"] = known_md5(file_name, fetch["checksums"]) if file_name else None
+    for key in (
+        "kaggle_competition",
+        "kaggle_mirror_url",
+        "sdss_sql_url",
+        "sdss_batch_size",
+    ):
+        settings[key] = fetch[key]
+    return as_json(settings)
 
 
 def member_settings(wildcards):
