@@ -24,6 +24,7 @@ include: "workflow/rules/synthesize.smk"
 include: "workflow/rules/catalogues.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/bias.smk"
 
 
 rule all:

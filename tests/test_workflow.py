@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -85,6 +86,16 @@ def test_the_dag_trains_the_members_and_the_ensemble(workdir):
         assert (results / "figures" / figure).stat().st_size > 1000
     log = (results / "logs" / "train_vgg16.log").read_text()
     assert "Epoch 2/2" in log
+
+
+def test_the_dag_fits_the_bias_theta(workdir):
+    theta = json.loads((workdir / "results" / "bias" / "theta.json").read_text())
+    assert theta["injected_theta"] == 20.0
+    assert theta["n_galaxies"] > 40
+    assert np.isfinite(theta["theta"])
+    bias = pd.read_csv(workdir / "results" / "bias" / "label_bias.csv")
+    assert bias["labels"].tolist() == ["labels (majority of votes)", "true classes (synthetic)"]
+    assert bias[["cv14", "cv18"]].notna().all().all()
 
 
 def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):

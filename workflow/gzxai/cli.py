@@ -248,6 +248,73 @@ def _expect(path: str | None, source) -> None:
         )
 
 
+def _bias_theta(args: argparse.Namespace) -> None:
+    from gzxai import bias, figures
+
+    params = json.loads(args.params)
+    gz2 = pd.read_parquet(args.gz2)
+    counts = [
+        gz2[f"t01_smooth_or_features_{a}_count"].to_numpy()
+        for a in ("a01_smooth", "a02_features_or_disk", "a03_star_or_artifact")
+    ]
+    labels = bias.labels_from_votes(*counts)
+    usable = (labels >= 0) & gz2["alpha"].notna().to_numpy()
+    table = gz2.loc[usable].assign(label=labels[usable])
+    n_bins = max(3, len(table) // params["galaxies_per_bin"])
+    fit = bias.fit_theta(
+        table["alpha"],
+        table["label"],
+        n_bins,
+        n_bootstrap=params["bootstrap"],
+        seed=args.seed,
+        centre=params["alpha_centre"],
+    )
+    summary = {
+        **fit.summary(),
+        "alpha_centre": params["alpha_centre"],
+        "discarded_star_or_no_alpha": int((~usable).sum()),
+    }
+    injected = None
+    label_sets = {"labels (majority of votes)": table["label"].to_numpy()}
+    if args.truth:
+        truth = pd.read_parquet(args.truth).set_index("dr7objid").loc[table["dr7objid"]]
+        injected = float(truth["theta"].iloc[0])
+        summary |= {
+            "injected_theta": injected,
+            "relative_error": abs(fit.theta - injected) / injected,
+            "true_smooth_fraction": float((truth["true_class"] == "smooth").mean()),
+        }
+        label_sets["true classes (synthetic)"] = (
+            (truth["true_class"] == "smooth").astype(int).to_numpy()
+        )
+    intrinsic = table[["petro_r50_kpc", "abs_mag_r", "redshift"]]
+    cv = params["cv18"]
+    rows = []
+    for name, values in label_sets.items():
+        mean, std = bias.cv18(
+            table["alpha"].to_numpy(),
+            values,
+            intrinsic,
+            n_splits=cv["intrinsic_splits"],
+            n_alpha_bins=cv["alpha_bins"],
+            n_bootstrap=cv["bootstrap"],
+            seed=args.seed,
+        )
+        rows.append(
+            {
+                "labels": name,
+                "cv14": bias.cv14(table["alpha"], values, n_bins),
+                "cv18": mean,
+                "cv18_std": std,
+            }
+        )
+    out = Path(args.out_dir)
+    write_json(summary, out / "theta.json")
+    write_csv(pd.DataFrame(rows), out / "label_bias.csv")
+    figures.smooth_fraction_vs_alpha(fit, args.figure, injected)
+    log.info("theta fit: %s", summary)
+
+
 def _priors(args: argparse.Namespace) -> None:
     from gzxai.synthetic import priors
 
@@ -339,6 +406,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extra", nargs="*", default=[], help="more tables with an objid column")
     p.add_argument("--batches", help="cache folder of answered SQL batches")
     p.set_defaults(func=_fetch)
+
+    p = sub.add_parser("bias-theta", help="fit the resolution bias θ; CV14/CV18 of the labels")
+    p.add_argument("--gz2", required=True, help="gz2.parquet")
+    p.add_argument("--truth", help="truth.parquet (synthetic survey only)")
+    p.add_argument("--params", required=True, help="JSON: the bias block")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--figure", required=True)
+    p.set_defaults(func=_bias_theta)
 
     p = sub.add_parser(
         "priors", help="re-derive resources/synthetic_priors.json from the real catalogues"

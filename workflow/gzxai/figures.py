@@ -50,3 +50,26 @@ def gallery(
         axis.imshow(image)
         axis.set_title(title, fontsize=7)
     _save(figure, path)
+
+
+def smooth_fraction_vs_alpha(fit, path: str | Path, injected_theta: float | None = None) -> None:
+    """Observed smooth fraction in equal-count α bins with the fitted bias model."""
+    from gzxai.bias import observed_smooth_fraction
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    error = np.sqrt(fit.smooth_fraction * (1 - fit.smooth_fraction) / fit.counts)
+    axis.errorbar(fit.alpha_centre, fit.smooth_fraction, yerr=error, fmt="o", ms=3, label="labels")
+    grid = np.linspace(0, fit.alpha_centre.max(), 300)
+    label = f"fit: θ = {fit.theta:.1f} ± {fit.theta_std:.1f}, f_s = {fit.f_s:.2f}"
+    axis.plot(
+        grid, observed_smooth_fraction(grid, fit.f_s, fit.theta), color="tab:red", label=label
+    )
+    if injected_theta is not None:
+        axis.plot(grid, observed_smooth_fraction(grid, fit.f_s, injected_theta), color="grey",
+                  linestyle=":", label=f"injected θ = {injected_theta:g}")  # fmt: skip
+    axis.axhline(fit.f_s, color="tab:red", linestyle="--", linewidth=0.8)
+    axis.set_xlabel("α (Petrosian radius / PSF σ)")
+    axis.set_ylabel("smooth fraction")
+    axis.set_ylim(0, 1)
+    axis.legend(fontsize="small")
+    _save(figure, path)

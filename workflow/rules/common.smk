@@ -129,6 +129,13 @@ def source_root_of(wildcards, input):
     raise WorkflowError("no source-layout input to derive the source root from")
 
 
+def bias_inputs(wildcards):
+    inputs = {"gz2": "results/catalogues/gz2.parquet"}
+    if config["source"] == "synthetic":
+        inputs["truth"] = str(SOURCES.truth)
+    return inputs
+
+
 def shard_paths(dataset):
     count = config["images"]["shards"][dataset]
     return expand(
@@ -143,6 +150,7 @@ def final_outputs():
     for dataset in RESIZED:
         outputs += shard_paths(dataset)
     outputs.append("results/ensemble/table1.csv")
+    outputs.append("results/bias/theta.json")
     if config["source"] == "synthetic":
         outputs.append("results/sources/synthetic.summary.json")
     return outputs
