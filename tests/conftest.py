@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,19 @@ def survey_root(tmp_path_factory: pytest.TempPathFactory, default_config: dict) 
     root = tmp_path_factory.mktemp("survey") / "synthetic"
     write_survey(SurveyConfig.from_config(small_config(default_config, 150)), root, progress=False)
     return root
+
+
+def run_snakemake(
+    workdir: Path, *args: str, configfiles: list[Path] | None = None, timeout: int = 600
+):
+    """The workflow in a subprocess, as a user runs it; stdout and stderr merged.
+
+    Targets and flags come first: --configfile takes every word after it.
+    """
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "2",
+               "--directory", str(workdir), *args]  # fmt: skip
+    if configfiles:
+        command += ["--configfile", *map(str, configfiles)]
+    return subprocess.run(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
+    )

@@ -7,8 +7,6 @@ import hashlib
 import io
 import json
 import os
-import subprocess
-import sys
 import zipfile
 from collections import namedtuple
 from pathlib import Path
@@ -21,9 +19,16 @@ from gzxai import catalogues, fetch
 from gzxai.layout import SourceLayout
 from gzxai.units import HoyleLengthUnits, LengthScaled
 
-from .conftest import REPO
+from .conftest import REPO, run_snakemake
 from .http_stand_in import StandIn
 
+FETCH_RULES = (
+    "fetch_kaggle",
+    "fetch_file",
+    "fetch_gz2sample",
+    "fetch_gz2_images",
+    "fetch_photometry",
+)
 FAST = fetch.RetryPolicy(attempts=3, backoff_seconds=0.01, timeout_seconds=10)
 
 
@@ -307,34 +312,9 @@ def test_the_real_config_fetches_everything_and_builds_the_tables(survey_root, s
     overrides = {"source": "real", "fetch": pack_like_the_real_archives(layout, server)}
     (tmp_path / "real.yaml").write_text(yaml.safe_dump(overrides))
     targets = [f"results/catalogues/{name}.parquet" for name in ("kaggle", "gz2", "bars")]
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-s",
-            str(REPO / "Snakefile"),
-            "--cores",
-            "2",
-            "--directory",
-            str(tmp_path),
-            *targets,
-            "--configfile",
-            str(tmp_path / "real.yaml"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=600,
-    )
+    run = run_snakemake(tmp_path, *targets, configfiles=[tmp_path / "real.yaml"])
     assert run.returncode == 0, run.stdout[-4000:]
-    for rule in (
-        "fetch_kaggle",
-        "fetch_file",
-        "fetch_gz2sample",
-        "fetch_gz2_images",
-        "fetch_photometry",
-    ):
+    for rule in FETCH_RULES:
         assert f"localrule {rule}:" in run.stdout
     fetched = SourceLayout(tmp_path / "results" / "sources" / "real")
     assert not list(fetched.gz2_images.glob("._*"))
@@ -354,31 +334,10 @@ def test_the_real_config_fetches_everything_and_builds_the_tables(survey_root, s
 
 
 def test_the_paper_config_plans_the_whole_real_dag_from_fetch_on(tmp_path):
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-s",
-            str(REPO / "Snakefile"),
-            "-n",
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(REPO / "config" / "paper.yaml"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=300,
-    )
+    run = run_snakemake(tmp_path, "-n", configfiles=[REPO / "config" / "paper.yaml"])
     assert run.returncode == 0, run.stdout[-3000:]
     for rule in (
-        "fetch_kaggle",
-        "fetch_file",
-        "fetch_gz2sample",
-        "fetch_gz2_images",
-        "fetch_photometry",
+        *FETCH_RULES,
         "catalogue",
         "resize",
         "train",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -13,24 +12,19 @@ import yaml
 
 from gzxai import contracts as c
 
-from .conftest import REPO
+from .conftest import REPO, run_snakemake
 
 pytestmark = pytest.mark.e2e
 
 
 def snakemake(workdir, *args: str, overrides: dict | None = None) -> subprocess.CompletedProcess:
-    """Run the workflow on the tiny test config (plus ``overrides``), output merged."""
-    configs = [str(REPO / ".test" / "config.yaml")]
+    """Run the workflow on the tiny test config (plus ``overrides``)."""
+    configs = [REPO / ".test" / "config.yaml"]
     if overrides:
         extra = workdir / "overrides.yaml"
         extra.write_text(yaml.safe_dump(overrides))
-        configs.append(str(extra))
-    # Targets and flags first: --configfile takes every word after it.
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "2",
-               "--directory", str(workdir), *args, "--configfile", *configs]  # fmt: skip
-    return subprocess.run(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=600
-    )
+        configs.append(extra)
+    return run_snakemake(workdir, *args, configfiles=configs)
 
 
 @pytest.fixture(scope="module")
