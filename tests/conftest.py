@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+# Before anything imports TensorFlow: its oneDNN CPU kernels abort the process ("double
+# free") when Grad-CAM differentiates intermediate feature maps for some batch sizes.
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data" / "galaxy-zoo"

@@ -90,6 +90,16 @@ def test_the_dag_fits_the_bias_theta(workdir):
     bias = pd.read_csv(workdir / "results" / "bias" / "label_bias.csv")
     assert bias["labels"].tolist() == ["labels (majority of votes)", "true classes (synthetic)"]
     assert bias[["cv14", "cv18"]].notna().all().all()
+    classifiers = pd.read_csv(workdir / "results" / "bias" / "classifier_bias.csv")
+    assert classifiers["labels"].tolist() == [
+        "labels (GZ2 votes)", "naive classifier", "debiased classifier", "true classes"
+    ]  # fmt: skip
+    for figure in (
+        "grad_cam_classifiers.png",
+        "sersic_smooth_cumulative.png",
+        "smooth_fraction_vs_alpha.png",
+    ):
+        assert (workdir / "results" / "figures" / figure).stat().st_size > 1000
 
 
 def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):

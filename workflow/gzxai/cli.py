@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -123,7 +124,10 @@ def _predict(args: argparse.Namespace) -> None:
 
     configure_tensorflow(args.threads, seed=0)
     predictions = predict_shards(Path(args.model), [Path(p) for p in args.shards])
-    predictions.columns = load_tree().kaggle_columns
+    n_outputs = predictions.shape[1]
+    predictions.columns = (
+        load_tree().kaggle_columns if n_outputs == 37 else ["p_smooth"][:n_outputs]
+    )
     write_parquet(predictions.reset_index(), args.out)
 
 
@@ -315,6 +319,96 @@ def _bias_theta(args: argparse.Namespace) -> None:
     log.info("theta fit: %s", summary)
 
 
+def _bias_train(args: argparse.Namespace) -> None:
+    from gzxai import debias
+    from gzxai.models import ModelConfig
+    from gzxai.train import TrainingConfig, assign_splits, train_member
+
+    params = json.loads(args.params)
+    galaxies = debias.usable_galaxies(pd.read_parquet(args.gz2))
+    theta = json.loads(Path(args.theta).read_text())["theta"] if args.theta else float("nan")
+    targets = debias.training_targets(galaxies, args.kind, theta)
+    splits = pd.Series(
+        assign_splits(
+            targets.index.to_numpy(),
+            params["seed"],
+            params["validation_fraction"],
+            params["test_fraction"],
+        ),
+        index=targets.index,
+    )
+    training = {**params["training"], "loss": "debiased"}
+    summary = train_member(
+        model_cfg=ModelConfig.from_config(params["model"]),
+        train_cfg=TrainingConfig.from_config(training),
+        shard_paths=[Path(p) for p in args.shards],
+        labels=targets,
+        splits=splits,
+        image_size=int(params["image_size"]),
+        seed=int(params["seed"]),
+        work_dir=Path(args.work_dir),
+        model_path=Path(args.model),
+        history_path=Path(args.history),
+        summary_path=Path(args.summary),
+        threads=args.threads,
+    )
+    log.info("%s classifier (θ = %.2f): %s", args.kind, theta, summary)
+
+
+def _bias_evaluate(args: argparse.Namespace) -> None:
+    # TensorFlow 2.21's oneDNN CPU kernels abort ("double free") when Grad-CAM takes
+    # gradients of intermediate feature maps for some batch sizes; must precede the import.
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    import keras
+
+    from gzxai import debias, figures
+    from gzxai.train import assign_splits, configure_tensorflow, predict_shards  # noqa: F401
+
+    params = json.loads(args.params)
+    configure_tensorflow(args.threads, params["seed"])
+    galaxies = debias.usable_galaxies(pd.read_parquet(args.gz2))
+    split = assign_splits(
+        galaxies.index.to_numpy(),
+        params["seed"],
+        params["validation_fraction"],
+        params["test_fraction"],
+    )
+    test = galaxies[split == "test"]
+    predictions = {
+        kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
+        for kind, path in zip(debias.KINDS, args.predictions, strict=True)
+    }
+    truth = None
+    if args.truth:
+        truth_table = pd.read_parquet(args.truth).set_index("dr7objid").loc[test.index]
+        truth = (truth_table["true_class"] == "smooth").astype(int).to_numpy()
+    table = debias.medina_table(test, predictions, truth, params["cv18"], params["seed"])
+    out = Path(args.out_dir)
+    write_csv(table, out / "classifier_bias.csv")
+    write_text(debias.markdown(table), out / "classifier_bias.md")
+    figures_dir = Path(args.figures_dir)
+    if truth is not None:
+        sersic = truth_table["sersic_n"].to_numpy()
+        samples = {
+            "labels": sersic[test["label"].to_numpy() == 1],
+            "true classes": sersic[truth == 1],
+        }
+        samples |= {kind: sersic[p > 0.5] for kind, p in predictions.items()}
+        figures.cumulative_sersic(samples, figures_dir / "sersic_smooth_cumulative.png")
+    images = debias.load_images(args.shards, test.index.to_numpy())
+    maps = {}
+    for kind, model_path in zip(debias.KINDS, args.models, strict=True):
+        model = keras.models.load_model(model_path, compile=False)
+        smooth_map, disk_map = debias.grad_cam(model, images)
+        called_smooth = predictions[kind] > 0.5
+        maps[kind] = {
+            "smooth": smooth_map[called_smooth].mean(axis=0),
+            "disk": disk_map[~called_smooth].mean(axis=0),
+        }
+    figures.grad_cam_summary(maps, figures_dir / "grad_cam_classifiers.png")
+    log.info("classifier bias:\n%s", debias.markdown(table))
+
+
 def _priors(args: argparse.Namespace) -> None:
     from gzxai.synthetic import priors
 
@@ -415,6 +509,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.add_argument("--figure", required=True)
     p.set_defaults(func=_bias_theta)
+
+    p = sub.add_parser("bias-train", help="train the naive or the debiased smooth/disk classifier")
+    p.add_argument("--kind", required=True, choices=["naive", "debiased"])
+    p.add_argument("--gz2", required=True)
+    p.add_argument("--theta", help="theta.json of fit_bias_theta (debiased only)")
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument(
+        "--params", required=True, help="JSON: model, training, splits, seed, image_size"
+    )
+    p.add_argument("--work-dir", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--history", required=True)
+    p.add_argument("--summary", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=_bias_train)
+
+    p = sub.add_parser("bias-evaluate", help="CV18 and scores of labels and classifiers; figures")
+    p.add_argument("--gz2", required=True)
+    p.add_argument("--truth")
+    p.add_argument("--predictions", nargs=2, required=True, help="naive, debiased")
+    p.add_argument("--models", nargs=2, required=True, help="naive, debiased")
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--params", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.add_argument("--figures-dir", required=True)
+    p.add_argument("--threads", type=int, default=1)
+    p.set_defaults(func=_bias_evaluate)
 
     p = sub.add_parser(
         "priors", help="re-derive resources/synthetic_priors.json from the real catalogues"

@@ -73,3 +73,44 @@ def smooth_fraction_vs_alpha(fit, path: str | Path, injected_theta: float | None
     axis.set_ylim(0, 1)
     axis.legend(fontsize="small")
     _save(figure, path)
+
+
+def cumulative_sersic(samples: Mapping[str, np.ndarray], path: str | Path) -> None:
+    """Cumulative Sérsic-n distributions of the galaxies each set calls smooth (Medina Fig. 10)."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for name, values in samples.items():
+        values = np.sort(np.asarray(values, float))
+        axis.step(
+            values,
+            np.arange(1, len(values) + 1) / max(len(values), 1),
+            where="post",
+            label=f"{name} ({len(values)})",
+        )
+    axis.axvline(3.0, color="grey", linestyle=":", linewidth=0.8)
+    axis.set_xlabel("Sérsic index n (true)")
+    axis.set_ylabel("cumulative fraction of galaxies called smooth")
+    axis.legend(fontsize="small")
+    _save(figure, path)
+
+
+def grad_cam_summary(maps: Mapping[str, Mapping[str, np.ndarray]], path: str | Path) -> None:
+    """Average Grad-CAM maps per model and class, and their radial profiles (Medina Figs. 12–14)."""
+    from gzxai.debias import radial_profile
+
+    models = list(maps)
+    figure, axes = plt.subplots(
+        2, len(models) + 1, figsize=(3.2 * (len(models) + 1), 6.4), squeeze=False
+    )
+    for row, cls in enumerate(("disk", "smooth")):
+        profile_axis = axes[row, -1]
+        for col, model in enumerate(models):
+            average = maps[model][cls]
+            axes[row, col].imshow(average, cmap="viridis")
+            axes[row, col].set_title(f"{model}: {cls}", fontsize=9)
+            axes[row, col].axis("off")
+            radius, profile = radial_profile(average)
+            profile_axis.plot(radius, profile, label=model)
+        profile_axis.set_xlabel("radius (px)")
+        profile_axis.set_ylabel(f"mean Grad-CAM, {cls}")
+        profile_axis.legend(fontsize="small")
+    _save(figure, path)

@@ -6,7 +6,8 @@ layer is named so that saliency can take gradients of the pre-sigmoid score, as 
 authors' SmoothGrad did (final activation replaced by identity).
 
 Heads follow the authors' code: VGG-style members Flatten → Dense → Dense → Dense(37);
-residual and separable members global average pooling → Dense(37). The authors swapped ReLU
+residual and separable members global average pooling → Dense(37); ``head_units`` adds
+Dense layers after either (Medina's classifier: pooling → Dense(1024)). The authors swapped ReLU
 for swish; ``activation`` makes that a choice.
 """
 
@@ -66,10 +67,10 @@ def build_model(
     x = backbone(cfg, input_size)(x)
     if cfg.architecture in FLATTEN_HEADS:
         x = layers.Flatten(name="flatten")(x)
-        for i, units in enumerate(cfg.head_units):
-            x = layers.Dense(units, activation=cfg.activation, name=f"head_dense_{i}")(x)
     else:
         x = layers.GlobalAveragePooling2D(name="pool")(x)
+    for i, units in enumerate(cfg.head_units):
+        x = layers.Dense(units, activation=cfg.activation, name=f"head_dense_{i}")(x)
     logits = layers.Dense(n_outputs, name=LOGITS_LAYER)(x)
     outputs = layers.Activation("sigmoid", name=OUTPUT_LAYER)(logits)
     return keras.Model(inputs, outputs, name=cfg.architecture)

@@ -200,12 +200,12 @@ def train_member(
     train_ds = stream.dataset(train_ids, train_cfg.batch_size, train_cfg.shuffle_buffer, seed)
     val_ds = stream.dataset(val_ids, train_cfg.batch_size, 0, seed)
 
-    model = build_model(model_cfg, image_size, labels.shape[1], train_cfg.augment, seed)
-    loss = rmse_loss if train_cfg.loss == "rmse" else "mean_squared_error"
+    loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
+    model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=train_cfg.learning_rate),
         loss=loss,
-        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
+        metrics=metrics,
         jit_compile=False,
     )
     callbacks = [
@@ -256,6 +256,23 @@ def train_member(
     return summary
 
 
+def _objective(loss: str, n_label_columns: int) -> tuple:
+    """(loss, number of model outputs, metrics) of a training objective.
+
+    ``rmse``/``mse``: vote fractions, one output per label column. ``debiased``: a
+    smooth/disk classifier trained on (label, flip probability) pairs with Medina's eq. (8);
+    a flip probability of 0 makes it the plain cross-entropy of the naive classifier.
+    """
+    import keras
+
+    from gzxai.bias import debiased_likelihood_loss
+
+    if loss == "debiased":
+        return debiased_likelihood_loss, 1, []
+    rmse = keras.metrics.RootMeanSquaredError(name="rmse")
+    return (rmse_loss if loss == "rmse" else "mean_squared_error"), n_label_columns, [rmse]
+
+
 def _deduplicated_history(path: Path) -> pd.DataFrame:
     """The epoch log; an epoch redone after a resume keeps its last record."""
     history = pd.read_csv(path)
@@ -269,8 +286,10 @@ def predict_shards(
     import keras
 
     import gzxai.augment  # noqa: F401  (registers the custom augmentation layer)
+    from gzxai.bias import debiased_likelihood_loss
 
-    model = keras.models.load_model(model_path, custom_objects={"rmse_loss": rmse_loss})
+    custom = {"rmse_loss": rmse_loss, "debiased_likelihood_loss": debiased_likelihood_loss}
+    model = keras.models.load_model(model_path, custom_objects=custom)
     frames = []
     for path in shard_paths:
         with np.load(path) as shard:

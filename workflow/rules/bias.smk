@@ -24,3 +24,90 @@ rule fit_bias_theta:
         "python -m gzxai bias-theta --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
         " --params {params.settings:q} --out-dir {params.out_dir:q}"
         " --figure {output.figure:q} > {log:q} 2>&1"
+
+
+rule train_bias_classifier:
+    input:
+        unpack(classifier_inputs),
+    output:
+        model="results/bias/{kind}/model.keras",
+        history="results/bias/{kind}/history.csv",
+        summary="results/bias/{kind}/training.json",
+    log:
+        "results/logs/train_bias_{kind}.log",
+    benchmark:
+        "results/benchmarks/train_bias_{kind}.tsv"
+    wildcard_constraints:
+        kind="naive|debiased",
+    conda:
+        TF_ENV
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=6000,
+        runtime=240,
+    params:
+        settings=classifier_settings(),
+        theta=lambda wildcards, input: (
+            f"--theta {input.theta}" if "theta" in input.keys() else ""
+        ),
+        work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
+    shell:
+        "python -m gzxai bias-train --kind {wildcards.kind} --gz2 {input.gz2:q} {params.theta}"
+        " --shards {input.shards:q} --params {params.settings:q} --work-dir {params.work_dir:q}"
+        " --model {output.model:q} --history {output.history:q} --summary {output.summary:q}"
+        " --threads {threads} > {log:q} 2>&1"
+
+
+rule predict_bias_classifier:
+    input:
+        model="results/bias/{kind}/model.keras",
+        shards=shard_paths("gz2"),
+    output:
+        "results/bias/{kind}/predictions.parquet",
+    log:
+        "results/logs/predict_bias_{kind}.log",
+    wildcard_constraints:
+        kind="naive|debiased",
+    conda:
+        TF_ENV
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=60,
+    shell:
+        "python -m gzxai predict --model {input.model:q} --shards {input.shards:q}"
+        " --out {output:q} --threads {threads} > {log:q} 2>&1"
+
+
+rule evaluate_bias:
+    input:
+        unpack(bias_inputs),
+        predictions=expand("results/bias/{kind}/predictions.parquet", kind=CLASSIFIERS),
+        models=expand("results/bias/{kind}/model.keras", kind=CLASSIFIERS),
+        shards=shard_paths("gz2"),
+    output:
+        table="results/bias/classifier_bias.csv",
+        markdown="results/bias/classifier_bias.md",
+        grad_cam="results/figures/grad_cam_classifiers.png",
+    log:
+        "results/logs/evaluate_bias.log",
+    conda:
+        TF_ENV
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        settings=classifier_settings(),
+        truth=lambda wildcards, input: (
+            f"--truth {input.truth}" if "truth" in input.keys() else ""
+        ),
+        out_dir=lambda wildcards, output: str(Path(output.table).parent),
+        figures_dir=lambda wildcards, output: str(Path(output.grad_cam).parent),
+    shell:
+        "python -m gzxai bias-evaluate --gz2 {input.gz2:q} {params.truth}"
+        " --predictions {input.predictions:q} --models {input.models:q}"
+        " --shards {input.shards:q} --params {params.settings:q} --out-dir {params.out_dir:q}"
+        " --figures-dir {params.figures_dir:q} --threads {threads} > {log:q} 2>&1"

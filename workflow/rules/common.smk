@@ -14,7 +14,8 @@ export_job_environment(PACKAGE_DIR)
 SOURCES = SourceLayout(source_root(config))
 CATALOGUES = ["kaggle", "gz2", "bars"]
 # Datasets resized by default: what the training and bar stages consume.
-RESIZED = ["kaggle", "bars"]
+RESIZED = ["kaggle", "bars", "gz2"]
+CLASSIFIERS = ["naive", "debiased"]
 ENV = "../../envs/gzxai.yaml"
 TF_ENV = "../../envs/tensorflow.yaml"
 FETCH_ENV = "../../envs/fetch.yaml"
@@ -136,6 +137,33 @@ def bias_inputs(wildcards):
     return inputs
 
 
+def classifier_inputs(wildcards):
+    """The naive classifier does not depend on θ: a new fit retrains the debiased one only."""
+    inputs = {"gz2": "results/catalogues/gz2.parquet", "shards": shard_paths("gz2")}
+    if wildcards.kind == "debiased":
+        inputs["theta"] = "results/bias/theta.json"
+    return inputs
+
+
+def classifier_settings():
+    """Model, training (defaults merged with the classifier's overrides), splits, seed."""
+    classifier = config["bias"]["classifier"]
+    training = {**config["training"]}
+    for key, value in classifier["training"].items():
+        training[key] = {**training[key], **value} if isinstance(value, dict) else value
+    return as_json(
+        {
+            "model": classifier["model"],
+            "training": training,
+            "validation_fraction": classifier["validation_fraction"],
+            "test_fraction": classifier["test_fraction"],
+            "seed": config["seed"],
+            "image_size": config["images"]["size_px"],
+            "cv18": config["bias"]["cv18"],
+        }
+    )
+
+
 def shard_paths(dataset):
     count = config["images"]["shards"][dataset]
     return expand(
@@ -151,6 +179,7 @@ def final_outputs():
         outputs += shard_paths(dataset)
     outputs.append("results/ensemble/table1.csv")
     outputs.append("results/bias/theta.json")
+    outputs.append("results/bias/classifier_bias.csv")
     if config["source"] == "synthetic":
         outputs.append("results/sources/synthetic.summary.json")
     return outputs
