@@ -64,3 +64,17 @@ def test_build_shard_reads_quarantines_and_round_trips(survey_root, tmp_path):
     back = images.read_shard(tmp_path / "shard-000.npz")
     np.testing.assert_array_equal(back["images"], arrays["images"])
     assert int(back["size_px"]) == 32
+
+
+def test_images_are_gathered_by_id_across_shards(tmp_path):
+    paths = []
+    for k in range(2):
+        ids = np.arange(10 * k, 10 * k + 10)
+        pixels = np.repeat(ids.astype(np.uint8), 4 * 4 * 3).reshape(10, 4, 4, 3)
+        path = tmp_path / f"shard-{k:03d}.npz"
+        np.savez(path, ids=ids, images=pixels, crop_px=4, size_px=4)
+        paths.append(path)
+    gathered = images.read_by_id(paths, [15, 2, 11])
+    assert gathered[:, 0, 0, 0].tolist() == [15, 2, 11]
+    with pytest.raises(KeyError, match="in none of the shards"):
+        images.read_by_id(paths, [99])

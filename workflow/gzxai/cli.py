@@ -20,6 +20,7 @@ import pandas as pd
 
 from gzxai import catalogues, images
 from gzxai.errors import GzxaiError
+from gzxai.images import read_by_id
 from gzxai.io import write_csv, write_json, write_parquet, write_text
 from gzxai.layout import SourceLayout
 from gzxai.units import HoyleLengthUnits, LengthScaled
@@ -177,23 +178,13 @@ def _misclassification(mean, labels, splits, args, out: Path) -> None:
         "paper_value": 0.08,
     }
     write_json(summary, out / "misclassification.json")
-    images = _images_of(worst["galaxy_id"].to_numpy(), args.shards)
+    images = list(read_by_id(args.shards, worst["galaxy_id"].to_numpy()))
     titles = [
         f"{r.galaxy_id}: model {r.model_answer} ({r.model_confidence:.0%})\n"
         f"votes {r.vote_answer} ({r.vote_share_of_vote_answer:.0%})"
         for r in worst.itertuples()
     ]
     figures.gallery(images, titles, Path(args.figures_dir) / "q1_disagreements.png")
-
-
-def _images_of(ids, shard_paths) -> list:
-    wanted, found = set(int(i) for i in ids), {}
-    for path in shard_paths:
-        with np.load(path) as shard:
-            for i, galaxy in enumerate(shard["ids"]):
-                if int(galaxy) in wanted:
-                    found[int(galaxy)] = shard["images"][i]
-    return [found[int(i)] for i in ids]
 
 
 def _fetch(args: argparse.Namespace) -> None:
@@ -395,7 +386,7 @@ def _bias_evaluate(args: argparse.Namespace) -> None:
         }
         samples |= {kind: sersic[p > 0.5] for kind, p in predictions.items()}
         figures.cumulative_sersic(samples, figures_dir / "sersic_smooth_cumulative.png")
-    images = debias.load_images(args.shards, test.index.to_numpy())
+    images = read_by_id(args.shards, test.index.to_numpy()).astype(np.float32) / 255.0
     maps = {}
     for kind, model_path in zip(debias.KINDS, args.models, strict=True):
         model = keras.models.load_model(model_path, compile=False)

@@ -10,7 +10,7 @@ naive classifier every flip probability is 0, which makes that objective the cro
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -160,14 +160,3 @@ def radial_profile(image: np.ndarray, n_bins: int | None = None) -> tuple[np.nda
     totals = np.bincount(which.ravel(), weights=image.ravel(), minlength=n_bins)
     counts = np.bincount(which.ravel(), minlength=n_bins)
     return np.arange(n_bins) + 0.5, totals / np.maximum(counts, 1)
-
-
-def load_images(shard_paths: Sequence, ids: Sequence[int]) -> np.ndarray:
-    """Images (float, [0, 1]) of the given ids, in that order, from the shards."""
-    wanted, found = {int(i) for i in ids}, {}
-    for path in shard_paths:
-        with np.load(path) as shard:
-            for i, galaxy in enumerate(shard["ids"]):
-                if int(galaxy) in wanted:
-                    found[int(galaxy)] = shard["images"][i]
-    return np.stack([found[int(i)] for i in ids]).astype(np.float32) / 255.0

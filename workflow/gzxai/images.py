@@ -109,3 +109,17 @@ def write_shard(arrays: dict[str, np.ndarray], path: Path) -> None:
 def read_shard(path: Path) -> dict[str, np.ndarray]:
     with np.load(path) as data:
         return {key: data[key] for key in data.files}
+
+
+def read_by_id(shard_paths, ids) -> np.ndarray:
+    """uint8 images of the given galaxy ids, in that order, gathered from the shards."""
+    wanted, found = {int(i) for i in ids}, {}
+    for path in shard_paths:
+        with np.load(path) as shard:
+            for i, galaxy in enumerate(shard["ids"]):
+                if int(galaxy) in wanted:
+                    found[int(galaxy)] = shard["images"][i]
+    missing = wanted - found.keys()
+    if missing:
+        raise KeyError(f"{len(missing)} id(s) in none of the shards, e.g. {sorted(missing)[:3]}")
+    return np.stack([found[int(i)] for i in ids]) if len(ids) else np.zeros((0, 0, 0, 3), np.uint8)
