@@ -216,15 +216,14 @@ def test_photometry_is_queried_in_batches_and_resumes_from_the_cache(server, tmp
     )
     ids = list(range(1_000_000, 1_000_012))  # the last two are unknown to the server
     batches = tmp_path / "batches"
-    summary = fetch.fetch_photometry(
-        ids,
-        f"{server.url}/sql",
-        batches,
-        tmp_path / "photometry.csv",
-        batch_size=5,
-        retry=FAST,
-        progress=False,
-    )
+
+    def fetch_all() -> dict:
+        return fetch.fetch_photometry(
+            ids, f"{server.url}/sql", batches, tmp_path / "photometry.csv",
+            batch_size=5, retry=FAST, progress=False,
+        )  # fmt: skip
+
+    summary = fetch_all()
     assert summary == {
         "requested": 12,
         "returned": 10,
@@ -236,15 +235,7 @@ def test_photometry_is_queried_in_batches_and_resumes_from_the_cache(server, tmp
         range(1_000_000, 1_000_010)
     )
     sorted(batches.iterdir())[-1].unlink()  # as if killed before the last batch
-    again = fetch.fetch_photometry(
-        ids,
-        f"{server.url}/sql",
-        batches,
-        tmp_path / "photometry.csv",
-        batch_size=5,
-        retry=FAST,
-        progress=False,
-    )
+    again = fetch_all()
     assert again["queried_now"] == 1
     assert server.sql_queries == 4
 

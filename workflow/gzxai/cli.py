@@ -96,17 +96,16 @@ def _labels(table_path: str) -> pd.DataFrame:
     return labelled[load_tree().kaggle_columns].astype("float32")
 
 
-def _train(args: argparse.Namespace) -> None:
+def _fit(args: argparse.Namespace, params: dict, training: dict, labels, splits) -> dict:
+    """One train_member call with the job's files: shared by the members and the classifiers."""
     from gzxai.models import ModelConfig
     from gzxai.train import TrainingConfig, train_member
 
-    params = json.loads(args.params)
-    splits = pd.read_parquet(args.splits).set_index("galaxy_id")["split"]
-    summary = train_member(
+    return train_member(
         model_cfg=ModelConfig.from_config(params["model"]),
-        train_cfg=TrainingConfig.from_config(params["training"]),
+        train_cfg=TrainingConfig.from_config(training),
         shard_paths=[Path(p) for p in args.shards],
-        labels=_labels(args.table),
+        labels=labels,
         splits=splits,
         image_size=int(params["image_size"]),
         seed=int(params["seed"]),
@@ -116,6 +115,12 @@ def _train(args: argparse.Namespace) -> None:
         summary_path=Path(args.summary),
         threads=args.threads,
     )
+
+
+def _train(args: argparse.Namespace) -> None:
+    params = json.loads(args.params)
+    splits = pd.read_parquet(args.splits).set_index("galaxy_id")["split"]
+    summary = _fit(args, params, params["training"], _labels(args.table), splits)
     log.info("trained: %s", summary)
 
 
@@ -312,8 +317,7 @@ def _bias_theta(args: argparse.Namespace) -> None:
 
 def _bias_train(args: argparse.Namespace) -> None:
     from gzxai import debias
-    from gzxai.models import ModelConfig
-    from gzxai.train import TrainingConfig, assign_splits, train_member
+    from gzxai.train import assign_splits
 
     params = json.loads(args.params)
     galaxies = debias.usable_galaxies(pd.read_parquet(args.gz2))
@@ -329,20 +333,7 @@ def _bias_train(args: argparse.Namespace) -> None:
         index=targets.index,
     )
     training = {**params["training"], "loss": "debiased"}
-    summary = train_member(
-        model_cfg=ModelConfig.from_config(params["model"]),
-        train_cfg=TrainingConfig.from_config(training),
-        shard_paths=[Path(p) for p in args.shards],
-        labels=targets,
-        splits=splits,
-        image_size=int(params["image_size"]),
-        seed=int(params["seed"]),
-        work_dir=Path(args.work_dir),
-        model_path=Path(args.model),
-        history_path=Path(args.history),
-        summary_path=Path(args.summary),
-        threads=args.threads,
-    )
+    summary = _fit(args, params, training, targets, splits)
     log.info("%s classifier (θ = %.2f): %s", args.kind, theta, summary)
 
 
