@@ -64,7 +64,10 @@ def test_every_config_key_is_documented(config):
                 yield from keys(value, prefix + key + ".")
 
     members = config.pop("members")
-    missing = [k for k in keys(config) if f"`{k}`" not in documented]
+    # Member descriptions and training overrides are documented once, as a block.
+    free_form = ("bias.classifier.model.", "bias.classifier.training.")
+    undocumented = [k for k in keys(config) if f"`{k}`" not in documented]
+    missing = [k for k in undocumented if not k.startswith(free_form)]
     missing += [f"members.{name}" for name in members if f"`members.{name}`" not in documented]
     assert not missing, f"config/README.md does not document {missing}"
 

@@ -106,7 +106,10 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     run = snakemake(workdir, "-n", overrides={"images": {"size_px": 32}})
     assert run.returncode == 0, run.stdout[-2000:]
     jobs = _planned_jobs(run.stdout)
-    assert jobs == {"resize": 3, "train": 3, "predict": 3, "ensemble": 1, "all": 1}
+    assert jobs == {
+        "resize": 4, "train": 3, "predict": 3, "ensemble": 1,
+        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1, "all": 1,
+    }  # fmt: skip
 
 
 def test_a_changed_member_setting_retrains_that_member_only(workdir):
