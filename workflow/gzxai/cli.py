@@ -391,6 +391,18 @@ def _bias_evaluate(args: argparse.Namespace) -> None:
     log.info("classifier bias:\n%s", debias.markdown(table))
 
 
+def _benchmark(args: argparse.Namespace) -> None:
+    from gzxai import benchmarks
+
+    result = benchmarks.bars_benchmark(n_maps=args.maps, size=args.size)
+    benchmarks.record("bar_measurement", result, Path(args.out))
+    print(
+        f"bar measurement: fast {result['fast_maps_per_second']:.1f} maps/s, literal "
+        f"{result['literal_maps_per_second']:.2f} maps/s, ratio {result['speedup']:.0f}x; "
+        f"{result['identical_lengths']}/{result['maps']} lengths identical"
+    )
+
+
 def _priors(args: argparse.Namespace) -> None:
     from gzxai.synthetic import priors
 
@@ -518,6 +530,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figures-dir", required=True)
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=_bias_evaluate)
+
+    p = sub.add_parser("benchmark", help="measure speed ratios against reference implementations")
+    p.add_argument("what", choices=["bars"])
+    p.add_argument("--maps", type=int, default=200)
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--out", default="results/benchmarks.json")
+    p.set_defaults(func=_benchmark)
 
     p = sub.add_parser(
         "priors", help="re-derive resources/synthetic_priors.json from the real catalogues"
