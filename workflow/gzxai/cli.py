@@ -409,6 +409,15 @@ def _priors(args: argparse.Namespace) -> None:
     write_json(priors.derive(Path(args.hoyle), Path(args.erwin)), args.out)
 
 
+def _add_training_outputs(parser: argparse.ArgumentParser) -> None:
+    """Arguments of every command that trains a model through gzxai.train.train_member."""
+    parser.add_argument("--work-dir", required=True, help="backups for resuming a killed run")
+    parser.add_argument("--model", required=True, help="output .keras file")
+    parser.add_argument("--history", required=True, help="per-epoch CSV")
+    parser.add_argument("--summary", required=True, help="training.json")
+    parser.add_argument("--threads", type=int, default=1)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gzxai", description=__doc__.splitlines()[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -455,11 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", required=True, help="kaggle.parquet")
     p.add_argument("--splits", required=True)
     p.add_argument("--shards", nargs="+", required=True)
-    p.add_argument("--work-dir", required=True, help="backups for resuming a killed run")
-    p.add_argument("--model", required=True, help="output .keras file")
-    p.add_argument("--history", required=True)
-    p.add_argument("--summary", required=True)
-    p.add_argument("--threads", type=int, default=1)
+    _add_training_outputs(p)
     p.set_defaults(func=_train)
 
     p = sub.add_parser("predict", help="predict the 37 answers for every image of the shards")
@@ -512,11 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--params", required=True, help="JSON: model, training, splits, seed, image_size"
     )
-    p.add_argument("--work-dir", required=True)
-    p.add_argument("--model", required=True)
-    p.add_argument("--history", required=True)
-    p.add_argument("--summary", required=True)
-    p.add_argument("--threads", type=int, default=1)
+    _add_training_outputs(p)
     p.set_defaults(func=_bias_train)
 
     p = sub.add_parser("bias-evaluate", help="CV18 and scores of labels and classifiers; figures")
