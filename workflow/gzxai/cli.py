@@ -130,10 +130,12 @@ def _predict(args: argparse.Namespace) -> None:
 
     configure_tensorflow(args.threads, seed=0)
     predictions = predict_shards(Path(args.model), [Path(p) for p in args.shards])
-    n_outputs = predictions.shape[1]
-    predictions.columns = (
-        load_tree().kaggle_columns if n_outputs == 37 else ["p_smooth"][:n_outputs]
-    )
+    names = {37: load_tree().kaggle_columns, 1: ["p_smooth"]}
+    if predictions.shape[1] not in names:
+        raise GzxaiError(
+            f"{args.model}: {predictions.shape[1]} outputs; expected 37 vote fractions or 1"
+        )
+    predictions.columns = names[predictions.shape[1]]
     write_parquet(predictions.reset_index(), args.out)
 
 
@@ -249,17 +251,11 @@ def _expect(path: str | None, source) -> None:
 
 
 def _bias_theta(args: argparse.Namespace) -> None:
-    from gzxai import bias, figures
+    from gzxai import bias, debias, figures
 
     params = json.loads(args.params)
     gz2 = pd.read_parquet(args.gz2)
-    counts = [
-        gz2[f"t01_smooth_or_features_{a}_count"].to_numpy()
-        for a in ("a01_smooth", "a02_features_or_disk", "a03_star_or_artifact")
-    ]
-    labels = bias.labels_from_votes(*counts)
-    usable = (labels >= 0) & gz2["alpha"].notna().to_numpy()
-    table = gz2.loc[usable].assign(label=labels[usable])
+    table = debias.usable_galaxies(gz2)
     n_bins = max(3, len(table) // params["galaxies_per_bin"])
     fit = bias.fit_theta(
         table["alpha"],
@@ -272,12 +268,12 @@ def _bias_theta(args: argparse.Namespace) -> None:
     summary = {
         **fit.summary(),
         "alpha_centre": params["alpha_centre"],
-        "discarded_star_or_no_alpha": int((~usable).sum()),
+        "discarded_star_or_no_alpha": len(gz2) - len(table),
     }
     injected = None
     label_sets = {"labels (majority of votes)": table["label"].to_numpy()}
     if args.truth:
-        truth = pd.read_parquet(args.truth).set_index("dr7objid").loc[table["dr7objid"]]
+        truth = pd.read_parquet(args.truth).set_index("dr7objid").loc[table.index]
         injected = float(truth["theta"].iloc[0])
         summary |= {
             "injected_theta": injected,
@@ -344,7 +340,7 @@ def _bias_evaluate(args: argparse.Namespace) -> None:
     import keras
 
     from gzxai import debias, figures
-    from gzxai.train import assign_splits, configure_tensorflow, predict_shards  # noqa: F401
+    from gzxai.train import assign_splits, configure_tensorflow
 
     params = json.loads(args.params)
     configure_tensorflow(args.threads, params["seed"])

@@ -17,7 +17,6 @@ from scipy import special
 
 from gzxai.synthetic import priors as priors_mod
 from gzxai.units import (
-    GZ2_IMAGE_PX,
     GZ2_SCALE_PER_R90,
     angle_to_kpc,
     cosmology,
@@ -241,6 +240,3 @@ def _deproject_bar(
     phi = np.arctan2(np.sin(psi), np.cos(psi) * cos_i)
     shrink = np.sqrt(np.cos(phi) ** 2 + (np.sin(phi) * cos_i) ** 2)
     return half_length_proj / shrink
-
-
-__all__ = ["GZ2_IMAGE_PX", "PopulationConfig", "draw_population", "petrosian_radii"]
