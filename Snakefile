@@ -25,6 +25,7 @@ include: "workflow/rules/catalogues.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/bias.smk"
+include: "workflow/rules/bars.smk"
 
 
 rule all:

@@ -57,16 +57,35 @@ def survey_root(tmp_path_factory: pytest.TempPathFactory, default_config: dict) 
 
 
 def run_snakemake(
-    workdir: Path, *args: str, configfiles: list[Path] | None = None, timeout: int = 600
+    workdir: Path,
+    *args: str,
+    configfiles: list[Path] | None = None,
+    timeout: int = 600,
+    env: dict[str, str] | None = None,
+    cores: bool = True,
 ):
     """The workflow in a subprocess, as a user runs it; stdout and stderr merged.
 
     Targets and flags come first: --configfile takes every word after it.
     """
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--cores", "2",
+    cores_flag = ["--cores", "2"] if cores else []
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *cores_flag,
                "--directory", str(workdir), *args]  # fmt: skip
     if configfiles:
         command += ["--configfile", *map(str, configfiles)]
     return subprocess.run(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
-    )
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+        env=env,
+    )  # fmt: skip
+
+
+TINY_CONFIG = REPO / ".test" / "config.yaml"
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """The whole DAG on the tiny test config, run once locally for every test that needs it."""
+    path = tmp_path_factory.mktemp("workflow")
+    run = run_snakemake(path, configfiles=[TINY_CONFIG])
+    assert run.returncode == 0, run.stdout[-3000:]
+    return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import numpy as np
@@ -28,11 +29,8 @@ def snakemake(workdir, *args: str, overrides: dict | None = None) -> subprocess.
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    path = tmp_path_factory.mktemp("workflow")
-    run = snakemake(path)
-    assert run.returncode == 0, run.stdout[-3000:]
-    return path
+def workdir(tiny_run):
+    return tiny_run
 
 
 def test_the_dag_builds_survey_tables_and_shards(workdir):
@@ -108,7 +106,8 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     jobs = _planned_jobs(run.stdout)
     assert jobs == {
         "resize": 4, "train": 3, "predict": 3, "ensemble": 1,
-        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1, "all": 1,
+        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
+        **BAR_STAGE, "saliency": 6, "train_direct": 1, "all": 1,
     }  # fmt: skip
 
 
@@ -116,8 +115,40 @@ def test_a_changed_member_setting_retrains_that_member_only(workdir):
     overrides = {"members": {"vgg16": {"training": {"max_epochs": 3}}}}
     run = snakemake(workdir, "-n", overrides=overrides)
     assert run.returncode == 0, run.stdout[-2000:]
-    assert _planned_jobs(run.stdout) == {"train": 1, "predict": 1, "ensemble": 1, "all": 1}
+    assert _planned_jobs(run.stdout) == {
+        "train": 1, "predict": 1, "ensemble": 1, "saliency": 2, **BAR_STAGE, "all": 1
+    }  # fmt: skip
     assert "wildcards: member=vgg16" in run.stdout
+    assert "member=xception" not in run.stdout and "member=resnet50v2" not in run.stdout
+
+
+#: Jobs after the saliency maps (tiny config: 1 shard, 2 runs).
+BAR_STAGE = {"measure_bars": 2, "select_bars": 1, "evaluate_bars": 1, "bar_figures": 1}
+
+
+def test_a_changed_measurement_setting_never_reruns_training_or_saliency(workdir):
+    run = snakemake(workdir, "-n", overrides={"measure": {"t_len": [10, 30]}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {**BAR_STAGE, "all": 1}
+
+
+def test_a_changed_smoothgrad_setting_redoes_the_maps_but_no_training(workdir):
+    run = snakemake(workdir, "-n", overrides={"saliency": {"n_samples": 3}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {"saliency": 6, **BAR_STAGE, "all": 1}
+
+
+def test_editing_one_stage_code_reruns_that_stage(workdir):
+    """A stage's modules are inputs of its rules: a newer file reruns that stage only."""
+    module = REPO / "workflow" / "gzxai" / "measure.py"
+    before = module.stat()
+    try:
+        os.utime(module)  # as an editor saving the file would
+        run = snakemake(workdir, "-n")
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {**BAR_STAGE, "all": 1}
 
 
 def test_a_bad_config_key_fails_with_its_name(tmp_path):
@@ -158,5 +189,8 @@ def test_source_real_runs_the_same_code_on_files_placed_by_hand(workdir, tmp_pat
 def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):
     run = snakemake(workdir, "-n", overrides={"conventions": {"hoyle_length_units": "kpc"}})
     assert run.returncode == 0, run.stdout[-2000:]
-    assert _planned_jobs(run.stdout) == {"catalogue": 1, "resize": 1, "all": 1}
+    # The bar table feeds only the bar stage: its images, maps and measurements.
+    assert _planned_jobs(run.stdout) == {
+        "catalogue": 1, "resize": 1, "saliency": 6, "train_direct": 1, **BAR_STAGE, "all": 1
+    }  # fmt: skip
     assert "wildcards: table=bars" in run.stdout

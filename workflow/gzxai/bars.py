@@ -151,3 +151,17 @@ def bar_length_grid(
                 lengths[k] = prefixes.length(index)
             out[i, j] = lengths[k]
     return out
+
+
+def bar_mask(
+    saliency_map: np.ndarray, t_corr: float, t_len: int, rule: str = "paper"
+) -> np.ndarray:
+    """The pixels Algorithm 1 keeps at its stopping threshold (the isolated bar, Fig. 3)."""
+    if rule not in RULES:
+        raise ValueError(f"unknown rule {rule!r}; choose from {RULES}")
+    prefixes = _Prefixes(saliency_map)
+    index = prefixes.stop_index(prefixes.linearity(rule), t_corr, t_len, rule)
+    mask = np.zeros(np.shape(saliency_map), bool)
+    kept = prefixes.points[: prefixes.kept[index]].astype(int)
+    mask[kept[:, 0], kept[:, 1]] = True
+    return mask

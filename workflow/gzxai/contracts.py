@@ -402,3 +402,26 @@ SHARD_ARRAYS = {
     "crop_px": "int64 scalar",
     "size_px": "int64 scalar",
 }
+
+SALIENCY_ARRAYS = {
+    "ids": "int64 (n,): dr7objid of the bar-catalogue shard's galaxies (run 2: its test part)",
+    "noise_levels": "float64 (L,): S_noise of each map stack",
+    "maps": "float16 (L, n, size_px, size_px): SmoothGrad maps, min-max normalised per map",
+}
+
+MEASUREMENTS = TableSpec(
+    name="measurements",
+    description="results/bars/measurements/run-{run}/shard-{NNN}.parquet: one length per "
+    "galaxy × method × run × noise × X_input × rule × T_c × T_l (gzxai.measure).",
+    columns=(
+        Column("dr7objid", "int"),
+        Column("method", "str", description="member name | mean_map | image | oracle"),
+        Column("run", "int", description="SmoothGrad noise-seed repetition (1 or 2)"),
+        Column("noise", "float", description="S_noise (0 for the references)"),
+        Column("x_input", "bool", description="map multiplied by the input image"),
+        Column("rule", "str", description="paper | rotation_invariant"),
+        Column("t_corr", "float"),
+        Column("t_len", "int", "pix"),
+        Column("length_px", "float", "pix", description="on the map's grid (images.size_px)"),
+    ),
+)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gzxai.io import atomic_path
+from gzxai.units import HoyleLengthUnits
 
 MEMBER_COLOURS = ("tab:red", "tab:green", "tab:blue", "tab:purple", "tab:orange")
 
@@ -113,4 +114,70 @@ def grad_cam_summary(maps: Mapping[str, Mapping[str, np.ndarray]], path: str | P
         profile_axis.set_xlabel("radius (px)")
         profile_axis.set_ylabel(f"mean Grad-CAM, {cls}")
         profile_axis.legend(fontsize="small")
+    _save(figure, path)
+
+
+def bar_lengths_vs_catalogue(
+    saliency: pd.DataFrame,
+    direct: pd.DataFrame | None,
+    catalogue: pd.Series,
+    catalogue_error: float,
+    summary: Mapping,
+    path: str | Path,
+) -> None:
+    """Paper Fig. 4: measured against catalogue bar lengths, WLS fit, 1:1 line, KDE contours.
+
+    ``saliency``: test lengths (``length``, ``error``) by dr7objid; ``direct``: the direct
+    CNN's predictions (``prediction``, ``split``) by dr7objid, its test split plotted.
+    """
+    from scipy.stats import gaussian_kde
+
+    from gzxai.bareval import wls_through_origin
+
+    panels = [("explainable (saliency)", saliency["length"], saliency["error"])]
+    if direct is not None:
+        test = direct[direct["split"] == "test"]
+        panels.append(("direct CNN", test["prediction"], pd.Series(0.0, index=test.index)))
+    figure, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.6), squeeze=False)
+    unit = HoyleLengthUnits(summary["units"]["catalogue"]).label
+    for axis, (title, measured, error) in zip(axes[0], panels, strict=True):
+        y = catalogue.loc[measured.index].to_numpy(float)
+        x = measured.to_numpy(float)
+        axis.errorbar(x, y, xerr=error.to_numpy(float), yerr=catalogue_error * y, fmt="o",
+                      ms=2, alpha=0.35, elinewidth=0.5, color="tab:blue")  # fmt: skip
+        top = float(np.nanmax([x.max(initial=1), y.max(initial=1)])) * 1.05
+        if len(x) > 5 and np.ptp(x) > 0:
+            with np.errstate(all="ignore"):
+                kde = gaussian_kde(np.vstack([x, y]))
+                gx, gy = np.meshgrid(np.linspace(0, top, 80), np.linspace(0, top, 80))
+                density = kde(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+            axis.contour(gx, gy, density, levels=4, colors="k", linewidths=0.6)
+            slope, slope_error = wls_through_origin(
+                x, y, error.to_numpy(float), catalogue_error * y
+            )
+            axis.plot([0, top], [0, slope * top], color="tab:red",
+                      label=f"WLS fit: y = ({slope:.2f} ± {slope_error:.2f}) x")  # fmt: skip
+            rho = np.corrcoef(x, y)[0, 1]
+            axis.set_title(f"{title}: ρ = {rho:.2f}, n = {len(x)}", fontsize=9)
+        axis.plot([0, top], [0, top], color="grey", linestyle="--", label="1:1")
+        axis.set_xlim(0, top)
+        axis.set_ylim(0, top)
+        axis.set_xlabel(f"measured bar length [{unit}]")
+        axis.set_ylabel(f"catalogue bar length [{unit}]")
+        axis.legend(fontsize="small", loc="upper left")
+    _save(figure, path)
+
+
+def panel_grid(
+    rows: Sequence[Sequence[tuple[np.ndarray, str]]], path: str | Path, cmap: str = "inferno"
+) -> None:
+    """Rows of (image, caption) panels: RGB images as they are, 2-D maps with ``cmap``."""
+    n_rows, n_cols = len(rows), max(len(r) for r in rows)
+    figure, axes = plt.subplots(n_rows, n_cols, figsize=(2.4 * n_cols, 2.5 * n_rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis_row, row in zip(axes, rows, strict=False):
+        for axis, (image, caption) in zip(axis_row, row, strict=False):
+            axis.imshow(image, cmap=None if image.ndim == 3 else cmap)
+            axis.set_title(caption, fontsize=7)
     _save(figure, path)

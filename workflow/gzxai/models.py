@@ -45,6 +45,8 @@ class ModelConfig:
     activation: str = "swish"
     head_units: tuple[int, ...] = field(default=(592, 296))
     width: int = 32
+    #: ``sigmoid`` for vote fractions and classes; ``linear`` for a regression (direct CNN).
+    output: str = "sigmoid"
 
     @classmethod
     def from_config(cls, block: dict) -> ModelConfig:
@@ -54,13 +56,14 @@ class ModelConfig:
             activation=block.get("activation", "swish"),
             head_units=tuple(block.get("head_units", (592, 296))),
             width=int(block.get("width", 32)),
+            output=block.get("output", "sigmoid"),
         )
 
 
 def build_model(
     cfg: ModelConfig, input_size: int, n_outputs: int, augment: AugmentConfig, seed: int
 ) -> keras.Model:
-    """Augmentation, backbone and head as one Keras model (outputs in [0, 1])."""
+    """Augmentation, backbone and head as one Keras model (``cfg.output`` on the logits)."""
     inputs = keras.Input((input_size, input_size, 3), name="image")
     augmenter = augmentation(augment, seed)
     x = augmenter(inputs) if augmenter.layers else inputs
@@ -72,7 +75,7 @@ def build_model(
     for i, units in enumerate(cfg.head_units):
         x = layers.Dense(units, activation=cfg.activation, name=f"head_dense_{i}")(x)
     logits = layers.Dense(n_outputs, name=LOGITS_LAYER)(x)
-    outputs = layers.Activation("sigmoid", name=OUTPUT_LAYER)(logits)
+    outputs = layers.Activation(cfg.output, name=OUTPUT_LAYER)(logits)
     return keras.Model(inputs, outputs, name=cfg.architecture)
 
 

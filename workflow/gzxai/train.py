@@ -58,12 +58,17 @@ class TrainingConfig:
         )
 
 
-def member_training(config: dict, member: str) -> dict:
-    """Global ``training`` settings with the member's own overrides merged in (one level deep)."""
-    merged = {**config["training"]}
-    for key, value in config["members"][member].get("training", {}).items():
+def merge_training(base: dict, overrides: dict) -> dict:
+    """``base`` training settings with ``overrides`` merged in (one level deep)."""
+    merged = {**base}
+    for key, value in overrides.items():
         merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
     return merged
+
+
+def member_training(config: dict, member: str) -> dict:
+    """Global ``training`` settings with the member's own overrides merged in."""
+    return merge_training(config["training"], config["members"][member].get("training", {}))
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -279,17 +284,22 @@ def _deduplicated_history(path: Path) -> pd.DataFrame:
     return history.drop_duplicates("epoch", keep="last").sort_values("epoch").reset_index(drop=True)
 
 
-def predict_shards(
-    model_path: Path, shard_paths: Sequence[Path], batch_size: int = 256
-) -> pd.DataFrame:
-    """Predictions (37 columns) for every image of the shards, indexed by galaxy id."""
+def load_model(model_path: str | Path, compile: bool = False):
+    """A model saved by :func:`train_member` (custom layers registered, losses known)."""
     import keras
 
     import gzxai.augment  # noqa: F401  (registers the custom augmentation layer)
     from gzxai.bias import debiased_likelihood_loss
 
     custom = {"rmse_loss": rmse_loss, "debiased_likelihood_loss": debiased_likelihood_loss}
-    model = keras.models.load_model(model_path, custom_objects=custom)
+    return keras.models.load_model(model_path, custom_objects=custom, compile=compile)
+
+
+def predict_shards(
+    model_path: Path, shard_paths: Sequence[Path], batch_size: int = 256
+) -> pd.DataFrame:
+    """Predictions (37 columns) for every image of the shards, indexed by galaxy id."""
+    model = load_model(model_path)
     frames = []
     for path in shard_paths:
         with np.load(path) as shard:

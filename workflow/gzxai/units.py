@@ -35,6 +35,11 @@ class HoyleLengthUnits(StrEnum):
     #: Take the numbers as kpc (h = 0.7), unchanged.
     KPC = "kpc"
 
+    @property
+    def label(self) -> str:
+        """The unit as printed on axes and in tables."""
+        return "h⁻¹ kpc" if self is HoyleLengthUnits.PAPER else "kpc"
+
 
 class LengthScaled(StrEnum):
     """Meaning of Hoyle's ``length_scaled`` column (defined in no file we could read)."""

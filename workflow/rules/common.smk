@@ -41,6 +41,11 @@ IMAGE_FOLDERS = {
 }
 
 
+def stage_code(*modules):
+    """A stage's own modules as inputs: editing one reruns that stage (mtime trigger)."""
+    return [f"{PACKAGE_DIR}/gzxai/{module}.py" for module in modules]
+
+
 def as_json(value):
     """Stage settings as one JSON argument; Snakemake reruns a job when they change."""
     return json.dumps(value, sort_keys=True)
@@ -107,6 +112,9 @@ def member_settings(wildcards):
             "training": member_training(config, wildcards.member),
             "seed": config["seed"],
             "image_size": config["images"]["size_px"],
+            "size_px": config["images"]["size_px"],
+            "crop_px": config["images"]["crop_px"],
+            "conventions": config["conventions"],
         }
     )
 
@@ -147,14 +155,13 @@ def classifier_inputs(wildcards):
 
 def classifier_settings():
     """Model, training (defaults merged with the classifier's overrides), splits, seed."""
+    from gzxai.train import merge_training
+
     classifier = config["bias"]["classifier"]
-    training = {**config["training"]}
-    for key, value in classifier["training"].items():
-        training[key] = {**training[key], **value} if isinstance(value, dict) else value
     return as_json(
         {
             "model": classifier["model"],
-            "training": training,
+            "training": merge_training(config["training"], classifier["training"]),
             "validation_fraction": classifier["validation_fraction"],
             "test_fraction": classifier["test_fraction"],
             "seed": config["seed"],
@@ -180,6 +187,127 @@ def final_outputs():
     outputs.append("results/ensemble/table1.csv")
     outputs.append("results/bias/theta.json")
     outputs.append("results/bias/classifier_bias.csv")
+    outputs.append("results/bars/summary.json")
+    outputs.append("results/figures/fig3_bar_isolation.png")
     if config["source"] == "synthetic":
         outputs.append("results/sources/synthetic.summary.json")
     return outputs
+
+
+# --- Bar stage -------------------------------------------------------------------------
+NOISE_LEVELS = [f"{level:g}" for level in config["saliency"]["noise_levels"]]
+SALIENCY_RUNS = [1, 2]
+
+
+def bar_shards():
+    return [f"{shard:03d}" for shard in range(config["images"]["shards"]["bars"])]
+
+
+def optional_argument(name):
+    """``--name path`` when the job has that input (e.g. the synthetic truth), else nothing."""
+    return lambda wildcards, input: (
+        f"--{name} {input[name]}" if name in input.keys() else ""
+    )
+
+
+def saliency_settings():
+    """What a map depends on: the seed and the SmoothGrad settings, plus the test split
+    (the second run covers the test part only). Figure-only settings are left out."""
+    saliency = {k: v for k, v in config["saliency"].items() if k != "figure_targets"}
+    split = {k: config["measure"][k] for k in ("split_seed", "validation_fraction")}
+    return as_json({"seed": config["seed"], "saliency": saliency, "measure": split})
+
+
+def saliency_files(run, shard):
+    return {
+        f"{member}@{noise}": f"results/saliency/{member}/run-{run}/noise-{noise}/shard-{shard}.npz"
+        for member in MEMBERS
+        for noise in NOISE_LEVELS
+    }
+
+
+def measure_inputs(wildcards):
+    inputs = {
+        "code": stage_code("measure", "bars"),
+        "shard": f"results/images/bars/shard-{wildcards.shard}.npz",
+        **saliency_files(wildcards.run, wildcards.shard),
+    }
+    if config["source"] == "synthetic" and wildcards.run == "1":
+        inputs["truth"] = str(SOURCES.truth)
+    return inputs
+
+
+def saliency_arguments(wildcards, input):
+    """``member=path`` items for ``gzxai measure``."""
+    return " ".join(
+        f"{key.split('@')[0]}={path}" for key, path in input.items() if "@" in key
+    )
+
+
+def measure_settings():
+    """Only what the lengths depend on: changing it reruns measurement, never SmoothGrad."""
+    grid = {k: config["measure"][k] for k in ("x_input", "rules", "t_corr", "t_len")}
+    return as_json({"seed": config["seed"], "measure": grid})
+
+
+def measurement_paths(run):
+    return expand(
+        "results/bars/measurements/run-{run}/shard-{shard}.parquet",
+        run=run,
+        shard=bar_shards(),
+    )
+
+
+def bar_evaluation_settings():
+    return as_json(
+        {
+            "seed": config["seed"],
+            "conventions": config["conventions"],
+            "measure": config["measure"],
+            "size_px": config["images"]["size_px"],
+            "crop_px": config["images"]["crop_px"],
+        }
+    )
+
+
+def bar_evaluation_inputs(wildcards):
+    inputs = {
+        "code": stage_code("bareval", "barstage"),
+        "measurements": measurement_paths(SALIENCY_RUNS),
+        "selection": "results/bars/table2.csv",
+        "bars": "results/catalogues/bars.parquet",
+        "direct": "results/direct/predictions.parquet",
+    }
+    if config["source"] == "synthetic":
+        inputs["truth"] = str(SOURCES.truth)
+    return inputs
+
+
+def direct_settings():
+    from gzxai.train import merge_training
+
+    direct = config["direct"]
+    return as_json(
+        {
+            "model": direct["model"],
+            "training": merge_training(config["training"], direct["training"]),
+            "validation_fraction": direct["validation_fraction"],
+            "test_fraction": direct["test_fraction"],
+            "seed": config["seed"],
+            "image_size": config["images"]["size_px"],
+            "size_px": config["images"]["size_px"],
+            "crop_px": config["images"]["crop_px"],
+            "conventions": config["conventions"],
+        }
+    )
+
+
+def bar_figure_settings():
+    return as_json(
+        {
+            "seed": config["seed"],
+            "saliency": config["saliency"],
+            "measure": {"examples": config["measure"]["examples"]},
+            "conventions": config["conventions"],
+        }
+    )

@@ -22,6 +22,7 @@ rule split:
 
 rule train:
     input:
+        code=stage_code("train", "models", "augment"),
         table="results/catalogues/kaggle.parquet",
         splits="results/training/splits.parquet",
         shards=shard_paths("kaggle"),
@@ -78,6 +79,7 @@ rule predict:
 
 rule ensemble:
     input:
+        code=stage_code("ensemble"),
         predictions=expand(
             "results/models/{member}/predictions.parquet", member=MEMBERS
         ),

@@ -1,0 +1,181 @@
+# Bar lengths from saliency maps (paper §4.4–4.6, §5.1): SmoothGrad per member × run ×
+# noise level × shard, lengths over the whole grid per shard, Table 2 on the validation
+# third, the test evaluation with the direct-CNN control, and the figures.
+
+
+rule saliency:
+    input:
+        code=stage_code("saliency"),
+        model="results/models/{member}/model.keras",
+        shard="results/images/bars/shard-{shard}.npz",
+    output:
+        "results/saliency/{member}/run-{run}/noise-{noise}/shard-{shard}.npz",
+    log:
+        "results/logs/saliency/{member}_run-{run}_noise-{noise}_shard-{shard}.log",
+    benchmark:
+        "results/benchmarks/saliency/{member}_run-{run}_noise-{noise}_shard-{shard}.tsv"
+    wildcard_constraints:
+        member=MEMBER_PATTERN,
+        run="[12]",
+        shard=r"\d{3}",
+    conda:
+        TF_ENV
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=3000,
+        runtime=120,
+    params:
+        settings=saliency_settings(),
+    shell:
+        "python -m gzxai --quiet saliency --model {input.model:q} --shard {input.shard:q}"
+        " --noise {wildcards.noise} --run {wildcards.run} --params {params.settings:q}"
+        " --out {output:q} --threads {threads} > {log:q} 2>&1"
+
+
+rule measure_bars:
+    input:
+        unpack(measure_inputs),
+    output:
+        "results/bars/measurements/run-{run}/shard-{shard}.parquet",
+    log:
+        "results/logs/measure_bars/run-{run}_shard-{shard}.log",
+    benchmark:
+        "results/benchmarks/measure_bars/run-{run}_shard-{shard}.tsv"
+    wildcard_constraints:
+        run="[12]",
+        shard=r"\d{3}",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        settings=measure_settings(),
+        saliency=saliency_arguments,
+        truth=optional_argument("truth"),
+    shell:
+        "python -m gzxai --quiet measure --saliency {params.saliency} --shard {input.shard:q}"
+        " {params.truth} --run {wildcards.run} --params {params.settings:q}"
+        " --out {output:q} > {log:q} 2>&1"
+
+
+rule select_bars:
+    input:
+        code=stage_code("bareval", "barstage"),
+        measurements=measurement_paths(1),
+        bars="results/catalogues/bars.parquet",
+    output:
+        table2="results/bars/table2.csv",
+        table2_md="results/bars/table2.md",
+    log:
+        "results/logs/select_bars.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    params:
+        settings=bar_evaluation_settings(),
+        out_dir=lambda wildcards, output: str(Path(output.table2).parent),
+    shell:
+        "python -m gzxai bars-select --measurements {input.measurements:q}"
+        " --bars {input.bars:q} --params {params.settings:q}"
+        " --out-dir {params.out_dir:q} > {log:q} 2>&1"
+
+
+rule train_direct:
+    input:
+        code=stage_code("train", "models", "augment"),
+        bars="results/catalogues/bars.parquet",
+        shards=shard_paths("bars"),
+    output:
+        model="results/direct/model.keras",
+        history="results/direct/history.csv",
+        summary="results/direct/training.json",
+        predictions="results/direct/predictions.parquet",
+    log:
+        "results/logs/train_direct.log",
+    benchmark:
+        "results/benchmarks/train_direct.tsv"
+    conda:
+        TF_ENV
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=6000,
+        runtime=240,
+    params:
+        settings=direct_settings(),
+        work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
+    shell:
+        "python -m gzxai direct --bars {input.bars:q} --shards {input.shards:q}"
+        " --params {params.settings:q} --work-dir {params.work_dir:q}"
+        " --model {output.model:q} --history {output.history:q}"
+        " --summary {output.summary:q} --predictions {output.predictions:q}"
+        " --threads {threads} > {log:q} 2>&1"
+
+
+rule evaluate_bars:
+    input:
+        unpack(bar_evaluation_inputs),
+    output:
+        metrics="results/bars/test_metrics.csv",
+        metrics_md="results/bars/test_metrics.md",
+        lengths="results/bars/test_lengths.parquet",
+        summary="results/bars/summary.json",
+        figure="results/figures/fig4_bar_lengths.png",
+    log:
+        "results/logs/evaluate_bars.log",
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=6000,
+        runtime=30,
+    params:
+        settings=bar_evaluation_settings(),
+        truth=optional_argument("truth"),
+        out_dir=lambda wildcards, output: str(Path(output.summary).parent),
+    shell:
+        "python -m gzxai bars-evaluate --measurements {input.measurements:q}"
+        " --selection {input.selection:q} --bars {input.bars:q} {params.truth}"
+        " --direct {input.direct:q} --params {params.settings:q}"
+        " --out-dir {params.out_dir:q} --figure {output.figure:q} > {log:q} 2>&1"
+
+
+rule bar_figures:
+    input:
+        code=stage_code("figures"),
+        models=expand("results/models/{member}/model.keras", member=MEMBERS),
+        shards=shard_paths("bars"),
+        selection="results/bars/table2.csv",
+        lengths="results/bars/test_lengths.parquet",
+        bars="results/catalogues/bars.parquet",
+    output:
+        fig1="results/figures/fig1_saliency_answers.png",
+        fig3="results/figures/fig3_bar_isolation.png",
+        appendix_a="results/figures/appendix_a_saliency_answers.png",
+        appendix_b="results/figures/appendix_b_bar_isolation.png",
+    log:
+        "results/logs/bar_figures.log",
+    conda:
+        TF_ENV
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=3000,
+        runtime=30,
+    params:
+        settings=bar_figure_settings(),
+        models=lambda wildcards, input: [
+            f"{member}={path}" for member, path in zip(MEMBERS, input.models)
+        ],
+    shell:
+        "python -m gzxai bars-figures --models {params.models:q} --shards {input.shards:q}"
+        " --selection {input.selection:q} --lengths {input.lengths:q} --bars {input.bars:q}"
+        " --params {params.settings:q} --fig1 {output.fig1:q} --fig3 {output.fig3:q}"
+        " --appendix-a {output.appendix_a:q} --appendix-b {output.appendix_b:q}"
+        " --threads {threads} > {log:q} 2>&1"
