@@ -18,6 +18,10 @@ configfile: f"{workflow.basedir}/config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+# `snakemake --report results/report.html` collects every figure and table with its caption.
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/synthesize.smk"

@@ -45,10 +45,29 @@ def test_conda_environments_match_pyproject(env, expected):
     assert "python=3.11" in spec["dependencies"]
 
 
-def test_container_matches_pyproject():
-    definition = (REPO / "containers" / "gzxai.def").read_text()
+def parse_definition(name: str) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """(header, pins installed in %post, section names) of an Apptainer definition file."""
+    definition = (REPO / "containers" / name).read_text()
     header = dict(re.findall(r"^(Bootstrap|From):\s*(\S+)", definition, flags=re.MULTILINE))
-    assert header == {"Bootstrap": "docker", "From": "python:3.11-slim"}
+    sections = set(re.findall(r"^%(\w+)", definition, flags=re.MULTILINE))
     post = definition.split("%post", 1)[1].split("%labels", 1)[0]
     lines = [line.strip(" \\") for line in post.splitlines()]
-    assert pins(lines) == runtime_pins()
+    return header, pins(lines), sections
+
+
+def test_the_analysis_container_matches_pyproject():
+    header, installed, sections = parse_definition("gzxai.def")
+    assert header == {"Bootstrap": "docker", "From": "python:3.11-slim"}
+    assert installed == {**runtime_pins(), **fetch_pins()}
+    assert {"post", "labels", "help"} <= sections
+
+
+def test_the_tensorflow_container_is_the_pinned_cuda_image():
+    header, installed, sections = parse_definition("tensorflow.def")
+    tensorflow = runtime_pins(with_cnn=True)
+    assert header == {
+        "Bootstrap": "docker",
+        "From": f"tensorflow/tensorflow:{tensorflow.pop('tensorflow-cpu')}-gpu",
+    }
+    assert installed == tensorflow  # TensorFlow itself comes with the image
+    assert {"post", "labels", "help"} <= sections

@@ -3,12 +3,12 @@ import pandas as pd
 import pytest
 
 from gzxai.augment import AugmentConfig
+from gzxai.config import member_training
 from gzxai.models import ModelConfig
 from gzxai.train import (
     ShardStream,
     TrainingConfig,
     assign_splits,
-    member_training,
     predict_shards,
     rmse_loss,
     train_member,

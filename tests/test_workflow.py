@@ -194,3 +194,43 @@ def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):
         "catalogue": 1, "resize": 1, "saliency": 6, "train_direct": 1, **BAR_STAGE, "all": 1
     }  # fmt: skip
     assert "wildcards: table=bars" in run.stdout
+
+
+def test_the_report_collects_every_figure_and_table_with_captions(workdir):
+    report = workdir / "results" / "report.html"
+    run = snakemake(workdir, "--report", str(report))
+    assert run.returncode == 0, run.stdout[-2000:]
+    html = report.read_text()
+    for name in ("table1.csv", "learning_curves.png", "smooth_fraction_vs_alpha.png",
+                 "classifier_bias.csv", "table2.csv", "test_metrics.csv", "fig1_saliency_answers.png",
+                 "fig3_bar_isolation.png", "fig4_bar_lengths.png", "appendix_b_bar_isolation.png"):  # fmt: skip
+        assert name in html, name
+    for caption in (
+        "Table 2: best Pearson",
+        "Fig. 4: measured against catalogue",
+        "Medina Table 1",
+    ):
+        assert caption in html, caption
+
+
+def test_the_dag_measures_bar_lengths_and_evaluates_them(workdir):
+    results = workdir / "results"
+    bars = pd.read_parquet(results / "catalogues" / "bars.parquet")
+    table2 = pd.read_csv(results / "bars" / "table2.csv")
+    methods = {"vgg16", "resnet50v2", "xception", "mean_map", "mean_length", "image", "oracle"}
+    assert set(table2["method"]) == methods
+    assert set(table2["rule"]) == {"paper", "rotation_invariant"}
+    run1 = pd.read_parquet(results / "bars" / "measurements" / "run-1" / "shard-000.parquet")
+    assert set(run1["dr7objid"]) == set(bars["dr7objid"])
+    with np.load(results / "saliency" / "vgg16" / "run-2" / "noise-0.1" / "shard-000.npz") as maps:
+        assert maps["maps"].dtype == np.float16
+        assert set(maps["ids"]) < set(bars["dr7objid"])  # the test part only
+    summary = json.loads((results / "bars" / "summary.json").read_text())
+    assert summary["n_validation"] + summary["n_test"] == len(bars)
+    assert {"table2", "test", "headline", "direct_cnn", "ranking"} <= summary.keys()
+    oracle = next(r for r in summary["test"] if r["method"] == "oracle")
+    assert "truth_rho" in oracle
+    direct = pd.read_parquet(results / "direct" / "predictions.parquet")
+    assert set(direct["split"]) <= {"train", "val", "test"} and len(direct) == len(bars)
+    for figure in ("fig1_saliency_answers.png", "fig3_bar_isolation.png", "fig4_bar_lengths.png"):
+        assert (results / "figures" / figure).stat().st_size > 1000

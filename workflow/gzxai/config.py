@@ -62,3 +62,16 @@ def source_root(config: dict) -> Path:
     """Folder that holds the source files in the real layout."""
     root = config["sources"]["root"]
     return Path(root) if root else Path("results") / "sources" / config["source"]
+
+
+def merge_training(base: dict, overrides: dict) -> dict:
+    """``base`` training settings with ``overrides`` merged in (one level deep)."""
+    merged = {**base}
+    for key, value in overrides.items():
+        merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
+    return merged
+
+
+def member_training(config: dict, member: str) -> dict:
+    """Global ``training`` settings with the member's own overrides merged in."""
+    return merge_training(config["training"], config["members"][member].get("training", {}))

@@ -58,19 +58,6 @@ class TrainingConfig:
         )
 
 
-def merge_training(base: dict, overrides: dict) -> dict:
-    """``base`` training settings with ``overrides`` merged in (one level deep)."""
-    merged = {**base}
-    for key, value in overrides.items():
-        merged[key] = {**merged[key], **value} if isinstance(value, dict) else value
-    return merged
-
-
-def member_training(config: dict, member: str) -> dict:
-    """Global ``training`` settings with the member's own overrides merged in."""
-    return merge_training(config["training"], config["members"][member].get("training", {}))
-
-
 def _mix(values: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser: a fixed, well-mixed hash of 64-bit integers."""
     z = values.astype(np.uint64)

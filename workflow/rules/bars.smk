@@ -5,7 +5,6 @@
 
 rule saliency:
     input:
-        code=stage_code("saliency"),
         model="results/models/{member}/model.keras",
         shard="results/images/bars/shard-{shard}.npz",
     output:
@@ -20,12 +19,15 @@ rule saliency:
         shard=r"\d{3}",
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
         mem_mb=3000,
         runtime=120,
     params:
+        code=stage_code("saliency"),
         settings=saliency_settings(),
     shell:
         "python -m gzxai --quiet saliency --model {input.model:q} --shard {input.shard:q}"
@@ -47,11 +49,14 @@ rule measure_bars:
         shard=r"\d{3}",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=3000,
         runtime=60,
     params:
+        code=stage_code("measure", "bars"),
         settings=measure_settings(),
         saliency=saliency_arguments,
         truth=optional_argument("truth"),
@@ -63,21 +68,27 @@ rule measure_bars:
 
 rule select_bars:
     input:
-        code=stage_code("bareval", "barstage"),
         measurements=measurement_paths(1),
         bars="results/catalogues/bars.parquet",
     output:
-        table2="results/bars/table2.csv",
+        table2=report(
+            "results/bars/table2.csv",
+            caption="../report/table2.rst",
+            category="Bar lengths",
+        ),
         table2_md="results/bars/table2.md",
     log:
         "results/logs/select_bars.log",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=6000,
         runtime=30,
     params:
+        code=stage_code("bareval", "barstage"),
         settings=bar_evaluation_settings(),
         out_dir=lambda wildcards, output: str(Path(output.table2).parent),
     shell:
@@ -88,7 +99,6 @@ rule select_bars:
 
 rule train_direct:
     input:
-        code=stage_code("train", "models", "augment"),
         bars="results/catalogues/bars.parquet",
         shards=shard_paths("bars"),
     output:
@@ -102,12 +112,15 @@ rule train_direct:
         "results/benchmarks/train_direct.tsv"
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
         mem_mb=6000,
         runtime=240,
     params:
+        code=stage_code("train", "models", "augment"),
         settings=direct_settings(),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
@@ -122,20 +135,31 @@ rule evaluate_bars:
     input:
         unpack(bar_evaluation_inputs),
     output:
-        metrics="results/bars/test_metrics.csv",
+        metrics=report(
+            "results/bars/test_metrics.csv",
+            caption="../report/test_metrics.rst",
+            category="Bar lengths",
+        ),
         metrics_md="results/bars/test_metrics.md",
         lengths="results/bars/test_lengths.parquet",
         summary="results/bars/summary.json",
-        figure="results/figures/fig4_bar_lengths.png",
+        figure=report(
+            "results/figures/fig4_bar_lengths.png",
+            caption="../report/fig4.rst",
+            category="Bar lengths",
+        ),
     log:
         "results/logs/evaluate_bars.log",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=6000,
         runtime=30,
     params:
+        code=stage_code("bareval", "barstage"),
         settings=bar_evaluation_settings(),
         truth=optional_argument("truth"),
         out_dir=lambda wildcards, output: str(Path(output.summary).parent),
@@ -148,27 +172,45 @@ rule evaluate_bars:
 
 rule bar_figures:
     input:
-        code=stage_code("figures"),
         models=expand("results/models/{member}/model.keras", member=MEMBERS),
         shards=shard_paths("bars"),
         selection="results/bars/table2.csv",
         lengths="results/bars/test_lengths.parquet",
         bars="results/catalogues/bars.parquet",
     output:
-        fig1="results/figures/fig1_saliency_answers.png",
-        fig3="results/figures/fig3_bar_isolation.png",
-        appendix_a="results/figures/appendix_a_saliency_answers.png",
-        appendix_b="results/figures/appendix_b_bar_isolation.png",
+        fig1=report(
+            "results/figures/fig1_saliency_answers.png",
+            caption="../report/fig1.rst",
+            category="Bar lengths",
+        ),
+        fig3=report(
+            "results/figures/fig3_bar_isolation.png",
+            caption="../report/fig3.rst",
+            category="Bar lengths",
+        ),
+        appendix_a=report(
+            "results/figures/appendix_a_saliency_answers.png",
+            caption="../report/appendix_a.rst",
+            category="Bar lengths",
+        ),
+        appendix_b=report(
+            "results/figures/appendix_b_bar_isolation.png",
+            caption="../report/appendix_b.rst",
+            category="Bar lengths",
+        ),
     log:
         "results/logs/bar_figures.log",
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
         mem_mb=3000,
         runtime=30,
     params:
+        code=stage_code("figures", "barstage"),
         settings=bar_figure_settings(),
         models=lambda wildcards, input: [
             f"{member}={path}" for member, path in zip(MEMBERS, input.models)

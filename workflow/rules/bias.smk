@@ -3,12 +3,22 @@ rule fit_bias_theta:
         unpack(bias_inputs),
     output:
         theta="results/bias/theta.json",
-        label_bias="results/bias/label_bias.csv",
-        figure="results/figures/smooth_fraction_vs_alpha.png",
+        label_bias=report(
+            "results/bias/label_bias.csv",
+            caption="../report/label_bias.rst",
+            category="Resolution bias",
+        ),
+        figure=report(
+            "results/figures/smooth_fraction_vs_alpha.png",
+            caption="../report/smooth_fraction.rst",
+            category="Resolution bias",
+        ),
     log:
         "results/logs/fit_bias_theta.log",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=4000,
@@ -41,6 +51,8 @@ rule train_bias_classifier:
         kind="naive|debiased",
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
@@ -71,6 +83,8 @@ rule predict_bias_classifier:
         kind="naive|debiased",
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
@@ -88,13 +102,23 @@ rule evaluate_bias:
         models=expand("results/bias/{kind}/model.keras", kind=CLASSIFIERS),
         shards=shard_paths("gz2"),
     output:
-        table="results/bias/classifier_bias.csv",
+        table=report(
+            "results/bias/classifier_bias.csv",
+            caption="../report/classifier_bias.rst",
+            category="Resolution bias",
+        ),
         markdown="results/bias/classifier_bias.md",
-        grad_cam="results/figures/grad_cam_classifiers.png",
+        grad_cam=report(
+            "results/figures/grad_cam_classifiers.png",
+            caption="../report/grad_cam.rst",
+            category="Resolution bias",
+        ),
     log:
         "results/logs/evaluate_bias.log",
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         mem_mb=4000,

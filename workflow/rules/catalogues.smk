@@ -13,6 +13,8 @@ rule catalogue:
         table="kaggle|gz2|bars",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=4000,

@@ -1,7 +1,13 @@
 import json
 from pathlib import Path
 
-from gzxai.config import check, export_job_environment, source_root
+from gzxai.config import (
+    check,
+    export_job_environment,
+    member_training,
+    merge_training,
+    source_root,
+)
 from gzxai.errors import ConfigError
 from gzxai.layout import SourceLayout
 
@@ -19,6 +25,11 @@ CLASSIFIERS = ["naive", "debiased"]
 ENV = "../../envs/gzxai.yaml"
 TF_ENV = "../../envs/tensorflow.yaml"
 FETCH_ENV = "../../envs/fetch.yaml"
+# Apptainer images (--software-deployment-method apptainer): built from containers/*.def
+# next to their definition files unless the config names an image (path or URI).
+CONTAINERS_DIR = Path(PACKAGE_DIR).parent / "containers"
+ANALYSIS_IMAGE = config["containers"]["analysis"] or str(CONTAINERS_DIR / "gzxai.sif")
+TF_IMAGE = config["containers"]["tensorflow"] or str(CONTAINERS_DIR / "tensorflow.sif")
 DOWNLOADS = "results/downloads"
 FETCH_URLS = {
     "gz2_hart16.csv.gz": config["fetch"]["gz2_hart16_url"],
@@ -42,8 +53,16 @@ IMAGE_FOLDERS = {
 
 
 def stage_code(*modules):
-    """A stage's own modules as inputs: editing one reruns that stage (mtime trigger)."""
-    return [f"{PACKAGE_DIR}/gzxai/{module}.py" for module in modules]
+    """Digest of a stage's own modules, used as a param: editing one reruns that stage.
+
+    Content, not mtime or path: a fresh clone or a moved checkout reruns nothing.
+    """
+    from hashlib import sha256
+
+    digest = sha256()
+    for module in modules:
+        digest.update(Path(f"{PACKAGE_DIR}/gzxai/{module}.py").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def as_json(value):
@@ -104,8 +123,6 @@ def fetch_settings(file_name):
 
 def member_settings(wildcards):
     """A member's model and merged training settings: changing them retrains it alone."""
-    from gzxai.train import member_training
-
     return as_json(
         {
             "model": config["members"][wildcards.member],
@@ -155,8 +172,6 @@ def classifier_inputs(wildcards):
 
 def classifier_settings():
     """Model, training (defaults merged with the classifier's overrides), splits, seed."""
-    from gzxai.train import merge_training
-
     classifier = config["bias"]["classifier"]
     return as_json(
         {
@@ -228,7 +243,6 @@ def saliency_files(run, shard):
 
 def measure_inputs(wildcards):
     inputs = {
-        "code": stage_code("measure", "bars"),
         "shard": f"results/images/bars/shard-{wildcards.shard}.npz",
         **saliency_files(wildcards.run, wildcards.shard),
     }
@@ -272,7 +286,6 @@ def bar_evaluation_settings():
 
 def bar_evaluation_inputs(wildcards):
     inputs = {
-        "code": stage_code("bareval", "barstage"),
         "measurements": measurement_paths(SALIENCY_RUNS),
         "selection": "results/bars/table2.csv",
         "bars": "results/catalogues/bars.parquet",
@@ -284,8 +297,6 @@ def bar_evaluation_inputs(wildcards):
 
 
 def direct_settings():
-    from gzxai.train import merge_training
-
     direct = config["direct"]
     return as_json(
         {

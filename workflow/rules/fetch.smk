@@ -18,6 +18,12 @@ if config["source"] == "real":
             "results/logs/fetch_kaggle.log",
         conda:
             FETCH_ENV
+        container:
+            ANALYSIS_IMAGE
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=240,
         params:
             settings=fetch_settings("kaggle-competition.zip"),
             downloads=DOWNLOADS,
@@ -36,6 +42,12 @@ if config["source"] == "real":
             name="gz2_hart16.csv.gz|gz2_filename_mapping.csv|hoyle_barlengths.csv",
         conda:
             FETCH_ENV
+        container:
+            ANALYSIS_IMAGE
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=60,
         params:
             settings=lambda wildcards: fetch_settings(wildcards.name),
             url=lambda wildcards: FETCH_URLS[wildcards.name],
@@ -50,6 +62,12 @@ if config["source"] == "real":
             "results/logs/fetch_gz2sample.log",
         conda:
             FETCH_ENV
+        container:
+            ANALYSIS_IMAGE
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=60,
         params:
             settings=fetch_settings("gz2sample.csv.gz"),
             url=config["fetch"]["gz2sample_url"],
@@ -65,6 +83,12 @@ if config["source"] == "real":
             "results/logs/fetch_gz2_images.log",
         conda:
             FETCH_ENV
+        container:
+            ANALYSIS_IMAGE
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=480,
         params:
             settings=fetch_settings("images_gz2.zip"),
             url=config["fetch"]["gz2_images_url"],
@@ -85,6 +109,12 @@ if config["source"] == "real":
             "results/logs/fetch_photometry.log",
         conda:
             FETCH_ENV
+        container:
+            ANALYSIS_IMAGE
+        threads: 1
+        resources:
+            mem_mb=2000,
+            runtime=240,
         params:
             settings=fetch_settings(None),
             batches=lambda wildcards, output: str(Path(output[0]).parent / "batches"),

@@ -13,6 +13,8 @@ rule resize:
         shard=r"\d{3}",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=2000,

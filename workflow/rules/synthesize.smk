@@ -19,6 +19,8 @@ if config["source"] == "synthetic":
             "results/benchmarks/synthesize.tsv"
         conda:
             ENV
+        container:
+            ANALYSIS_IMAGE
         threads: 2
         resources:
             mem_mb=4000,

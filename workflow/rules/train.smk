@@ -7,6 +7,8 @@ rule split:
         "results/logs/split.log",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=1000,
@@ -22,7 +24,6 @@ rule split:
 
 rule train:
     input:
-        code=stage_code("train", "models", "augment"),
         table="results/catalogues/kaggle.parquet",
         splits="results/training/splits.parquet",
         shards=shard_paths("kaggle"),
@@ -38,12 +39,15 @@ rule train:
         member=MEMBER_PATTERN,
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
         mem_mb=6000,
         runtime=240,
     params:
+        code=stage_code("train", "models", "augment"),
         settings=member_settings,
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
@@ -67,6 +71,8 @@ rule predict:
         member=MEMBER_PATTERN,
     conda:
         TF_ENV
+    container:
+        TF_IMAGE
     threads: 2
     resources:
         gpu=1,
@@ -79,7 +85,6 @@ rule predict:
 
 rule ensemble:
     input:
-        code=stage_code("ensemble"),
         predictions=expand(
             "results/models/{member}/predictions.parquet", member=MEMBERS
         ),
@@ -89,23 +94,38 @@ rule ensemble:
         splits="results/training/splits.parquet",
         shards=shard_paths("kaggle"),
     output:
-        table1="results/ensemble/table1.csv",
+        table1=report(
+            "results/ensemble/table1.csv",
+            caption="../report/table1.rst",
+            category="CNN ensemble",
+        ),
         table1_md="results/ensemble/table1.md",
         predictions="results/ensemble/predictions.parquet",
         submission="results/ensemble/kaggle_submission.csv",
         audit="results/ensemble/misclassification.json",
         disagreements="results/ensemble/q1_disagreements.csv",
-        curves="results/figures/learning_curves.png",
-        gallery="results/figures/q1_disagreements.png",
+        curves=report(
+            "results/figures/learning_curves.png",
+            caption="../report/learning_curves.rst",
+            category="CNN ensemble",
+        ),
+        gallery=report(
+            "results/figures/q1_disagreements.png",
+            caption="../report/q1_disagreements.rst",
+            category="CNN ensemble",
+        ),
     log:
         "results/logs/ensemble.log",
     conda:
         ENV
+    container:
+        ANALYSIS_IMAGE
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
     params:
+        code=stage_code("ensemble"),
         names=MEMBERS,
         gallery=config["ensemble"]["gallery_size"],
         out_dir=lambda wildcards, output: str(Path(output.table1).parent),
