@@ -83,3 +83,16 @@ def test_the_oracle_recovers_true_bar_lengths_with_the_invariant_rule(default_co
     # Measured: 0.956 (rotation-invariant) and 0.687 (paper rule) on these 120 bars.
     assert rho["rotation_invariant"] >= 0.95
     assert rho["rotation_invariant"] > rho["paper"] + 0.1
+
+
+def test_the_isolated_bar_is_the_set_the_length_is_measured_on():
+    for seed, image in enumerate(saliency_like_maps(20, 48, seed=3)):
+        for rule in bars.RULES:
+            mask = bars.bar_mask(image, 0.8, 20, rule)
+            rows, cols = np.nonzero(mask)
+            points = np.column_stack([rows, cols]).astype(float)
+            expected = bars.bar_length(image, 0.8, 20, rule)
+            longest = 0.0 if len(points) < 2 else float(
+                np.max(np.linalg.norm(points[:, None] - points[None], axis=-1))
+            )  # fmt: skip
+            assert longest == pytest.approx(expected), (seed, rule)

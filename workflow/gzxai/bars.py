@@ -39,7 +39,7 @@ def normalise(saliency_map: np.ndarray) -> np.ndarray:
 def _max_distance(points: np.ndarray) -> float:
     if len(points) < 2:
         return 0.0
-    if len(points) > 3:
+    if len(points) > 64:  # below this, all pairs cost less than building the hull
         # Collinear points have no hull; pdist over all of them is then still exact.
         with contextlib.suppress(QhullError):
             points = points[ConvexHull(points).vertices]
@@ -64,10 +64,13 @@ class _Prefixes:
 
     def __init__(self, saliency_map: np.ndarray):
         image = normalise(saliency_map)
-        rows, cols = np.indices(image.shape)
-        order = np.argsort(-image, axis=None, kind="stable")
+        # Only pixels above the lowest threshold can ever be kept: sort just those. Ties
+        # may come in any order, since tied pixels are always kept or dropped together.
+        candidates = np.flatnonzero(image.ravel() > THRESHOLDS[0])
+        order = candidates[np.argsort(-image.ravel()[candidates])]
         self.values = image.ravel()[order]
-        self.points = np.column_stack([rows.ravel()[order], cols.ravel()[order]]).astype(np.float64)
+        rows, cols = np.divmod(order, image.shape[1])
+        self.points = np.column_stack([rows, cols]).astype(np.float64)
         # Centre the coordinates so the cumulative sums do not cancel catastrophically.
         centred = self.points - np.array(image.shape, float) / 2
         x, y = centred[:, 0], centred[:, 1]

@@ -470,6 +470,22 @@ def _bars_figures(args: argparse.Namespace) -> None:
     )
 
 
+def _scaling(args: argparse.Namespace) -> None:
+    from gzxai import scaling
+
+    repo = Path(__file__).resolve().parents[2]
+    table = scaling.study(
+        Path(args.settings),
+        snakefile=repo / "Snakefile",
+        study_dir=Path(args.study_dir),
+        base=Path(args.base_workdir) if args.base_workdir else None,
+        configfiles=[Path(p) for p in args.configfile],
+        cores=args.cores,
+        out_dir=Path(args.out_dir),
+    )
+    print(scaling.markdown(table))
+
+
 def _direct(args: argparse.Namespace) -> None:
     from gzxai.barstage import direct_labels, direct_splits, write_direct_predictions
 
@@ -486,13 +502,15 @@ def _benchmark(args: argparse.Namespace) -> None:
     from gzxai import benchmarks
 
     if args.what in ("bars", "all"):
-        result = benchmarks.bars_benchmark(n_maps=args.maps, size=args.size)
+        files = sorted(Path().glob(args.maps_from)) if args.maps_from else []
+        result = benchmarks.bars_benchmark(n_maps=args.maps, size=args.size, saliency_files=files)
         benchmarks.record("bar_measurement", result, Path(args.out))
-        print(
-            f"bar measurement: fast {result['fast_maps_per_second']:.1f} maps/s, literal "
-            f"{result['literal_maps_per_second']:.2f} maps/s, ratio {result['speedup']:.0f}x; "
-            f"{result['identical_lengths']}/{result['maps']} lengths identical"
-        )
+        for name, r in result.items():
+            print(
+                f"bar measurement ({name}, {r['maps']} maps): fast {r['fast_maps_per_second']:.0f}"
+                f" maps/s, literal {r['literal_maps_per_second']:.1f} maps/s, ratio "
+                f"{r['speedup']:.0f}x; {r['identical_lengths']}/{r['maps']} lengths identical"
+            )
     if args.what in ("smoothgrad", "all"):
         result = benchmarks.smoothgrad_benchmark(size=args.size, n_samples=args.samples)
         benchmarks.record("smoothgrad", result, Path(args.out))
@@ -683,6 +701,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=_bars_figures)
 
+    p = sub.add_parser("scaling", help="rerun the DAG under a few settings; what moves ρ_truth")
+    p.add_argument("--settings", default="config/scaling.yaml")
+    p.add_argument("--base-workdir", help="a finished run to start every setting from")
+    p.add_argument("--study-dir", default="scaling", help="one run directory per setting")
+    p.add_argument("--configfile", nargs="*", default=[], help="the base run's config files")
+    p.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--out-dir", default="results", help="scaling.md and scaling.json")
+    p.set_defaults(func=_scaling)
+
     p = sub.add_parser("direct", help="train the direct CNN control on catalogue bar lengths")
     p.add_argument("--bars", required=True)
     p.add_argument("--shards", nargs="+", required=True)
@@ -694,6 +721,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("benchmark", help="measure speed ratios against reference implementations")
     p.add_argument("what", choices=["bars", "smoothgrad", "all"])
     p.add_argument("--samples", type=int, default=64, help="SmoothGrad N")
+    p.add_argument(
+        "--maps-from",
+        default="results/saliency/*/run-1/*/shard-*.npz",
+        help="glob of a run's saliency files for the bar benchmark (skipped if none match)",
+    )
     p.add_argument("--maps", type=int, default=200)
     p.add_argument("--size", type=int, default=64)
     p.add_argument("--out", default="results/benchmarks.json")

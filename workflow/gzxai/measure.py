@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -150,7 +151,6 @@ def measure_shard(
     of the same galaxies at the same noise levels; the error names the files otherwise.
     """
     from gzxai.images import read_shard
-    from gzxai.saliency import read_maps
 
     shard = read_shard(shard_path)
     brightness_by_id = dict(zip(shard["ids"].tolist(), grey(shard["images"]), strict=True))
@@ -205,3 +205,9 @@ def _references(shard: dict, grid: Grid, truth_path: str | None, seed: int, prog
         size, crop = int(shard["size_px"]), int(shard["crop_px"])
         maps = oracle_maps(truth, seed, crop, size)
         yield measure_maps(maps, ids, no_input, progress=progress, method=ORACLE, **common)
+
+
+def read_maps(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ids, noise_levels, maps as float32) of one saliency file."""
+    with np.load(path) as data:
+        return data["ids"], data["noise_levels"], data["maps"].astype(np.float32)

@@ -19,7 +19,6 @@ import numpy as np
 from tqdm import tqdm
 
 from gzxai.io import save_npz
-from gzxai.models import LOGITS_LAYER
 
 _NOISE_STREAM = 11
 
@@ -27,6 +26,8 @@ _NOISE_STREAM = 11
 def logits_model(model):
     """The model up to its pre-sigmoid scores (final activation replaced by the identity)."""
     import keras
+
+    from gzxai.models import LOGITS_LAYER
 
     return keras.Model(model.inputs, model.get_layer(LOGITS_LAYER).output)
 
@@ -163,9 +164,3 @@ def saliency_shard(
         maps=maps.astype(np.float16),
     )
     return len(ids)
-
-
-def read_maps(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, noise_levels, maps as float32) of one saliency file."""
-    with np.load(path) as data:
-        return data["ids"], data["noise_levels"], data["maps"].astype(np.float32)

@@ -1,0 +1,179 @@
+"""What moves saliency ρ against the truth: the same DAG under a few settings, compared.
+
+``python -m gzxai scaling --base-workdir <a finished default run>`` runs the workflow once per
+setting of ``config/scaling.yaml``, each in its own directory under ``--study-dir``, up to the
+bar stage's summary. Each directory starts as a hard-linked copy of the base run (results and
+Snakemake's records of them), so only the stages a setting touches rerun: a SmoothGrad setting
+reruns the maps and measurements, a training setting retrains the members first. The study
+table (Markdown and JSON) gives, per setting, the headline saliency method's test ρ against
+the catalogue and the truth, ρ with galaxy size controlled, the references and the wall time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from gzxai.io import write_json, write_text
+
+log = logging.getLogger(__name__)
+
+SUMMARY = Path("results") / "bars" / "summary.json"
+
+
+def seed_from(base: Path, work: Path) -> None:
+    """Hard-link the base run's results and Snakemake metadata into ``work``.
+
+    Outputs are replaced by rename (gzxai.io.atomic_path) or unlinked by Snakemake before a
+    job reruns, so a linked file of the base run is never written through.
+    """
+    for part in ("results", ".snakemake/metadata"):
+        source = base / part
+        if source.exists():
+            shutil.copytree(
+                source,
+                work / part,
+                copy_function=os.link,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("logs", "benchmarks"),
+            )
+
+
+def run_setting(
+    name: str,
+    overrides: dict,
+    *,
+    snakefile: Path,
+    study_dir: Path,
+    base: Path | None,
+    configfiles: list[Path],
+    cores: int,
+) -> dict:
+    work = study_dir / name
+    if not (work / SUMMARY).is_file():
+        if base is not None and not work.exists():
+            seed_from(base, work)
+        work.mkdir(parents=True, exist_ok=True)
+        override_file = work / "scaling-override.yaml"
+        override_file.write_text(yaml.safe_dump(overrides))
+        command = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(snakefile),
+            "--cores",
+            str(cores),
+            "--directory",
+            str(work),
+            str(SUMMARY),
+            "--configfile",
+            *map(str, configfiles),
+            str(override_file),
+        ]
+        log.info("setting %s: %s", name, " ".join(command))
+        start = time.perf_counter()
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        (work / "scaling.log").write_text(run.stdout)
+        if run.returncode != 0:
+            raise RuntimeError(f"setting {name} failed; see {work / 'scaling.log'}")
+        (work / "scaling-seconds.txt").write_text(f"{time.perf_counter() - start:.0f}\n")
+    return collect(name, work)
+
+
+def collect(name: str, work: Path) -> dict:
+    """One row of the study table from a run directory's bar summary."""
+    summary = json.loads((work / SUMMARY).read_text())
+    test = pd.DataFrame(summary["test"])
+    best = summary["headline"]
+    row = test[(test["method"] == best["method"]) & (test["rule"] == best["rule"])].iloc[0]
+    seconds = work / "scaling-seconds.txt"
+    result = {
+        "setting": name,
+        "headline": f"{best['method']} ({best['rule']})",
+        "rho_catalogue": row["catalogue_rho"],
+        "rho_truth": row.get("truth_rho"),
+        "rho_truth_size_controlled": row.get("truth_rho_size_controlled"),
+        "best_member_rho_truth": test[
+            ~test["method"].isin(["mean_map", "mean_length", "image", "oracle"])
+        ]["truth_rho"].max(),
+        "image_rho_truth": test.loc[test["method"] == "image", "truth_rho"].max(),
+        "oracle_rho_truth": test.loc[test["method"] == "oracle", "truth_rho"].max(),
+        "direct_rho_truth": summary.get("direct_cnn", {}).get("truth_rho"),
+        "seconds": float(seconds.read_text()) if seconds.is_file() else None,
+    }
+    return result
+
+
+def study(
+    settings_path: Path,
+    *,
+    snakefile: Path,
+    study_dir: Path,
+    base: Path | None,
+    configfiles: list[Path],
+    cores: int,
+    out_dir: Path,
+) -> pd.DataFrame:
+    settings = yaml.safe_load(settings_path.read_text())
+    rows = []
+    if base is not None and (base / SUMMARY).is_file():
+        rows.append({**collect("default", base), "description": "the default configuration"})
+    for name, setting in settings.items():
+        row = run_setting(
+            name,
+            setting["overrides"],
+            snakefile=snakefile,
+            study_dir=study_dir,
+            base=base,
+            configfiles=configfiles,
+            cores=cores,
+        )
+        rows.append({**row, "description": setting["description"]})
+        log.info("setting %s: %s", name, row)
+    table = pd.DataFrame(rows)
+    write_json(table.to_dict("records"), out_dir / "scaling.json")
+    write_text(markdown(table), out_dir / "scaling.md")
+    return table
+
+
+def markdown(table: pd.DataFrame) -> str:
+    head = (
+        "| setting | what changes | headline method | ρ catalogue | ρ truth | ρ truth, size "
+        "controlled | best member ρ truth | image ρ truth | oracle ρ truth | direct CNN ρ truth"
+        " | wall time |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in table.to_dict("records"):
+        cells = [
+            f"{r[k]:.3f}" if isinstance(r[k], float) and pd.notna(r[k]) else "–"
+            for k in (
+                "rho_catalogue",
+                "rho_truth",
+                "rho_truth_size_controlled",
+                "best_member_rho_truth",
+                "image_rho_truth",
+                "oracle_rho_truth",
+                "direct_rho_truth",
+            )
+        ]
+        seconds = (
+            "base run"
+            if r["seconds"] is None or pd.isna(r["seconds"])
+            else f"{r['seconds'] / 60:.0f} min"
+        )
+        lines.append(
+            f"| {r['setting']} | {r['description']} | {r['headline']} | "
+            + " | ".join(cells)
+            + f" | {seconds} |"
+        )
+    return "\n".join(lines) + "\n"
