@@ -52,8 +52,12 @@ def test_the_tiny_dag_runs_through_slurm_with_the_same_results(slurm, tmp_path, 
     assert len(submitted) >= 30  # every job of the tiny DAG but the local `all`
     assert submitted <= completed.keys()
     assert {completed[j]["JobState"] for j in submitted} == {"COMPLETED"}
-    gpu_jobs = [j for j in submitted if "gres/gpu" in completed[j].get("Tres", "")]
-    assert gpu_jobs, "gpu=1 rules should have asked SLURM for the (fake) GPU"
+    # The plugin tags each job with its rule; gpu=1 rules must have asked for the (fake) GPU.
+    details = [slurm.job(j) for j in submitted]
+    asked = {d.get("Comment", "").split("_wildcards")[0]: "gpu:1" in d.get("TresPerJob", "")
+             for d in details}  # fmt: skip
+    assert asked["rule_train"] and asked["rule_saliency"] and asked["rule_train_direct"], asked
+    assert not asked["rule_measure_bars"] and not asked["rule_catalogue"], asked
 
     local, remote = tiny_run / "results", tmp_path / "results"
     produced = {

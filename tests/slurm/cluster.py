@@ -80,6 +80,12 @@ class Cluster:
             for line in path.read_text().splitlines()
         ]
 
+    def job(self, job_id: str) -> dict[str, str]:
+        """``scontrol show job`` fields of a job (finished jobs stay visible MinJobAge s)."""
+        shown = subprocess.run(["scontrol", "-o", "show", "job", job_id], env=self.env,
+                               capture_output=True, text=True, check=True).stdout  # fmt: skip
+        return dict(field.split("=", 1) for field in shown.split() if "=" in field)
+
 
 def available() -> bool:
     return all(shutil.which(tool) for tool in ("sbatch", "slurmctld", "slurmd", "munged"))

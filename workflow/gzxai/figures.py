@@ -151,7 +151,11 @@ def bar_lengths_vs_catalogue(
                 kde = gaussian_kde(np.vstack([x, y]))
                 gx, gy = np.meshgrid(np.linspace(0, top, 80), np.linspace(0, top, 80))
                 density = kde(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-            axis.contour(gx, gy, density, levels=4, colors="k", linewidths=0.6)
+            # Contours enclosing about 90%, 50% and 10% of the galaxies.
+            at_points = kde(np.vstack([x, y]))
+            levels = np.unique(np.quantile(at_points, [0.1, 0.5, 0.9]))
+            if len(levels) > 1:
+                axis.contour(gx, gy, density, levels=levels, colors="k", linewidths=0.6)
             slope, slope_error = wls_through_origin(
                 x, y, error.to_numpy(float), catalogue_error * y
             )
