@@ -87,15 +87,17 @@ class DecisionTree:
     def flow_order(self) -> list[Task]:
         """Tasks ordered so that every task comes after all answers that lead to it."""
         incoming = {t.gz2: 0 for t in self.tasks}
+        # dict.fromkeys, not a set: a set of strings iterates in an order that changes with
+        # the process's hash seed, and the vote simulation draws in this order.
         for t in self.tasks:
-            for nxt in {a.next for a in t.answers if a.next}:
+            for nxt in dict.fromkeys(a.next for a in t.answers if a.next):
                 incoming[nxt] += 1
         ready = [t for t in self.tasks if incoming[t.gz2] == 0]
         order: list[Task] = []
         while ready:
             current = ready.pop(0)
             order.append(current)
-            for nxt in {a.next for a in current.answers if a.next}:
+            for nxt in dict.fromkeys(a.next for a in current.answers if a.next):
                 incoming[nxt] -= 1
                 if incoming[nxt] == 0:
                     ready.append(self.task(nxt))

@@ -91,7 +91,9 @@ def _component_images(
         "bar": table["has_bar"].to_numpy(bool),
         "ring": table["has_ring"].to_numpy(bool),
     }
-    for name in wanted & needs.keys():
+    # Dict order, never set order: the sum of the components must not depend on the
+    # process's string-hash seed (PYTHONHASHSEED), or images differ between processes.
+    for name in (n for n in needs if n in wanted):
         out[name] = np.zeros(shape, np.float32)
     for names, profile in _COMPONENT_PROFILES.items():
         rows = np.flatnonzero(needs[names[0]])
