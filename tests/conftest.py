@@ -63,13 +63,14 @@ def run_snakemake(
     timeout: int = 600,
     env: dict[str, str] | None = None,
     cores: bool = True,
+    snakefile: Path = REPO / "Snakefile",
 ):
     """The workflow in a subprocess, as a user runs it; stdout and stderr merged.
 
     Targets and flags come first: --configfile takes every word after it.
     """
     cores_flag = ["--cores", "2"] if cores else []
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), *cores_flag,
+    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), *cores_flag,
                "--directory", str(workdir), *args]  # fmt: skip
     if configfiles:
         command += ["--configfile", *map(str, configfiles)]

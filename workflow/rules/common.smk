@@ -129,9 +129,6 @@ def member_settings(wildcards):
             "training": member_training(config, wildcards.member),
             "seed": config["seed"],
             "image_size": config["images"]["size_px"],
-            "size_px": config["images"]["size_px"],
-            "crop_px": config["images"]["crop_px"],
-            "conventions": config["conventions"],
         }
     )
 
