@@ -101,9 +101,7 @@ def measure_maps(
 def mean_map(member_maps: Sequence[np.ndarray]) -> np.ndarray:
     """Element-wise mean of the members' (already normalised) maps, renormalised per map."""
     mean = np.mean(np.stack(member_maps), axis=0)
-    low = mean.min(axis=(1, 2), keepdims=True)
-    span = mean.max(axis=(1, 2), keepdims=True) - low
-    return np.divide(mean - low, span, out=np.zeros_like(mean), where=span > 0)
+    return np.stack([bars.normalise(m) for m in mean]) if len(mean) else mean
 
 
 def oracle_maps(truth: pd.DataFrame, seed: int, crop_px: int, size_px: int) -> np.ndarray:
