@@ -40,19 +40,23 @@ def config(default_config: dict) -> dict:
     return copy.deepcopy(default_config)
 
 
-def small_config(default_config: dict, n_galaxies: int) -> dict:
+def small_config(default_config: dict, n_galaxies: int, flux_limited: int = 0) -> dict:
+    """The default config with ``n_galaxies`` in the volume-limited population and
+    ``flux_limited`` GZ2-only galaxies beyond it."""
     cfg = copy.deepcopy(default_config)
     cfg["synthetic"]["population"]["n_galaxies"] = n_galaxies
+    cfg["synthetic"]["flux_limited"]["n_galaxies"] = flux_limited
     return cfg
 
 
 @pytest.fixture(scope="session")
 def survey_root(tmp_path_factory: pytest.TempPathFactory, default_config: dict) -> Path:
-    """A 150-galaxy synthetic survey written once per test session (read-only for tests)."""
+    """A 150 + 30-galaxy synthetic survey written once per test session (read-only)."""
     from gzxai.synthetic.survey import SurveyConfig, write_survey
 
     root = tmp_path_factory.mktemp("survey") / "synthetic"
-    write_survey(SurveyConfig.from_config(small_config(default_config, 150)), root, progress=False)
+    cfg = SurveyConfig.from_config(small_config(default_config, 150, flux_limited=30))
+    write_survey(cfg, root, progress=False)
     return root
 
 

@@ -4,7 +4,7 @@ import pytest
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from gzxai.config import check, source_root
+from gzxai.config import check, image_geometry, source_root
 from gzxai.errors import ConfigError
 
 from .conftest import REPO
@@ -32,7 +32,8 @@ def test_a_wrong_value_is_named(config):
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        (("images", "size_px"), 200, "images.size_px"),
+        (("images", "size_px"), 200, r"images: size_px \(200\)"),
+        (("bias", "classifier", "size_px"), 200, r"bias.classifier \(or images\): size_px"),
         (("synthetic", "population", "star_fraction"), 0.7, "star_fraction"),
         (("synthetic", "population", "bar_fraction_range"), [0.6, 0.9], "bar_fraction_range"),
         (("synthetic", "render", "sky_noise_range"), [0.01, 0.001], "sky_noise_range"),
@@ -89,3 +90,14 @@ def test_jobs_run_the_interpreter_and_package_of_the_workflow(monkeypatch, tmp_p
     assert os.environ["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
     export_job_environment(tmp_path)  # idempotent: the Snakefile is parsed more than once
     assert os.environ["PATH"].count(str(Path(sys.executable).parent)) == 1
+
+
+def test_the_gz2_shards_take_the_classifiers_crop_and_size_where_set(config):
+    assert image_geometry(config, "gz2") == image_geometry(config, "kaggle") == {
+        "crop_px": 160, "size_px": 64
+    }  # fmt: skip
+    config["bias"]["classifier"] |= {"crop_px": 207, "size_px": 128}
+    assert image_geometry(config, "gz2") == {"crop_px": 207, "size_px": 128}
+    assert image_geometry(config, "bars") == image_geometry(config, "kaggle")
+    config["bias"]["classifier"]["size_px"] = None
+    assert image_geometry(config, "gz2") == {"crop_px": 207, "size_px": 64}

@@ -89,7 +89,9 @@ def test_medina_table_scores_the_truth_perfectly_against_itself():
     truth = rng.integers(0, 2, n)
     predictions = {"naive": rng.uniform(size=n), "debiased": rng.uniform(size=n)}
     cv18 = {"intrinsic_splits": 2, "alpha_bins": 4, "bootstrap": 3}
-    table = debias.medina_table(test, predictions, truth, cv18, seed=0).set_index("labels")
+    sets = debias.label_sets(test, predictions, truth)
+    draws = debias.cv18_draws(test, sets, cv18, seed=0)
+    table = debias.medina_table(test, sets, draws).set_index("labels")
     assert table.index.tolist() == [
         "labels (GZ2 votes)",
         "naive classifier",
@@ -99,3 +101,46 @@ def test_medina_table_scores_the_truth_perfectly_against_itself():
     assert table.loc["true classes", "accuracy_vs_truth"] == 1.0
     assert table.loc["labels (GZ2 votes)", "f1_vs_labels"] == 1.0
     assert "| true classes |" in debias.markdown(table.reset_index())
+
+
+def test_the_summary_says_whether_debiasing_lowered_cv18_with_its_paired_interval():
+    from gzxai import bias, biasstage
+
+    rng = np.random.default_rng(1)
+    n = 3000
+    alpha = rng.uniform(2, 60, n)
+    truth = (rng.uniform(size=n) < 0.35).astype(int)
+    flipped = (truth == 0) & (rng.uniform(size=n) < bias.flip_probability(alpha, 20.0))
+    test = pd.DataFrame(
+        {
+            "alpha": alpha,
+            "label": np.where(flipped, 1, truth),
+            "petro_r50_kpc": rng.normal(size=n),
+            "abs_mag_r": rng.normal(size=n),
+            "redshift": rng.normal(size=n),
+        }
+    )
+    # The naive classifier copies the biased labels, the debiased one recovers the truth.
+    predictions = {"naive": test["label"].to_numpy() * 0.8 + 0.1, "debiased": truth * 0.8 + 0.1}
+    sets = debias.label_sets(test, predictions, truth)
+    draws = debias.cv18_draws(
+        test, sets, {"intrinsic_splits": 2, "alpha_bins": 5, "bootstrap": 50}, 0
+    )
+    table = debias.medina_table(test, sets, draws)
+    differences = bias.paired_differences(draws, debias.comparisons(sets))
+    theta = {"theta": 19.0, "theta_std": 0.5, "f_s": 0.35, "f_s_std": 0.01, "n_galaxies": n,
+             "injected_theta": 20.0, "relative_error": 0.05}  # fmt: skip
+    result = biasstage.summary(theta, table, differences, n)
+    assert result["theta"]["within_10_percent"]
+    verdict = result["debiased_below_naive"]
+    assert verdict["holds"] and verdict["significant"]
+    assert verdict["interval_95"][0] > 0.05
+    # The debiased predictions are the truth: their paired difference to it is exactly zero.
+    versus_truth = differences.set_index("a").loc["debiased classifier"]
+    assert versus_truth["difference"] == versus_truth["low"] == versus_truth["high"] == 0.0
+    assert "naive classifier − debiased classifier" in debias.markdown(table, differences)
+
+    reversed_pair = bias.paired_differences(draws, [("debiased classifier", "naive classifier")])
+    swapped = biasstage.summary(theta | {"relative_error": 0.2}, table, reversed_pair, n)
+    assert not swapped["theta"]["within_10_percent"]
+    assert "debiased_below_naive" not in swapped

@@ -66,7 +66,7 @@ def test_build_shard_reads_quarantines_and_round_trips(survey_root, tmp_path):
     assert int(back["size_px"]) == 32
 
 
-def test_images_are_gathered_by_id_across_shards(tmp_path):
+def test_images_are_gathered_by_id_across_shards(tmp_path, monkeypatch):
     paths = []
     for k in range(2):
         ids = np.arange(10 * k, 10 * k + 10)
@@ -74,7 +74,30 @@ def test_images_are_gathered_by_id_across_shards(tmp_path):
         path = tmp_path / f"shard-{k:03d}.npz"
         np.savez(path, ids=ids, images=pixels, crop_px=4, size_px=4)
         paths.append(path)
-    gathered = images.read_by_id(paths, [15, 2, 11])
-    assert gathered[:, 0, 0, 0].tolist() == [15, 2, 11]
+    reads = []
+    real_load = np.load
+
+    class CountingNpz:
+        """Counts how often a shard's image array is decompressed."""
+
+        def __init__(self, path):
+            self.npz = real_load(path)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.npz.close()
+
+        def __getitem__(self, key):
+            reads.append(key)
+            return self.npz[key]
+
+    monkeypatch.setattr(images.np, "load", CountingNpz)
+    gathered = images.read_by_id(paths, [15, 2, 11, 12, 13])
+    assert gathered[:, 0, 0, 0].tolist() == [15, 2, 11, 12, 13]
+    # Each shard's images are read once, not once per wanted galaxy (that took 24 GB).
+    assert reads.count("images") == 2
+    monkeypatch.undo()
     with pytest.raises(KeyError, match="in none of the shards"):
         images.read_by_id(paths, [99])

@@ -92,6 +92,14 @@ def test_the_dag_fits_the_bias_theta(workdir):
     assert classifiers["labels"].tolist() == [
         "labels (GZ2 votes)", "naive classifier", "debiased classifier", "true classes"
     ]  # fmt: skip
+    summary = json.loads((workdir / "results" / "bias" / "summary.json").read_text())
+    assert summary["theta"]["injected"] == 20.0
+    assert set(summary["cv18"]) == set(classifiers["labels"])
+    assert summary["n_test"] > 10
+    verdict = summary["debiased_below_naive"]
+    low, high = verdict["interval_95"]
+    assert low <= verdict["naive_minus_debiased"] <= high
+    assert verdict["holds"] == (verdict["naive_minus_debiased"] > 0)
     for figure in (
         "grad_cam_classifiers.png",
         "sersic_smooth_cumulative.png",
@@ -138,6 +146,20 @@ def test_a_changed_smoothgrad_setting_redoes_the_maps_but_no_training(workdir):
     assert _planned_jobs(run.stdout) == {"saliency": 6, **BAR_STAGE, "all": 1}
 
 
+def test_a_new_cv18_setting_reevaluates_the_bias_without_retraining(workdir):
+    run = snakemake(workdir, "-n", overrides={"bias": {"cv18": {"alpha_bins": 4}}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {"fit_bias_theta": 1, "evaluate_bias": 1, "all": 1}
+
+
+def test_a_classifier_setting_retrains_both_classifiers_but_keeps_theta(workdir):
+    run = snakemake(workdir, "-n", overrides={"bias": {"classifier": {"test_fraction": 0.25}}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {
+        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1, "all": 1
+    }  # fmt: skip
+
+
 def test_editing_one_stage_code_reruns_that_stage(workdir, tmp_path):
     """A digest of a stage's modules is a param of its rules: editing measure.py reruns the
     measurement and what follows; a copy of the checkout elsewhere reruns nothing."""
@@ -177,9 +199,11 @@ def _planned_jobs(output: str) -> dict[str, int]:
 
 def test_source_real_runs_the_same_code_on_files_placed_by_hand(workdir, tmp_path):
     """Point `source: real` at files in the real layout (here: the synthetic survey's own):
-    no synthesize job, and the canonical tables come out identical."""
+    no synthesize job, the canonical tables come out identical, and the bias stage runs
+    without a truth table."""
     sources = workdir / "results" / "sources" / "synthetic"
     targets = [f"results/catalogues/{name}.parquet" for name in ("kaggle", "gz2", "bars")]
+    targets.append("results/bias/summary.json")
     run = snakemake(
         tmp_path, *targets, overrides={"source": "real", "sources": {"root": str(sources)}}
     )
@@ -189,6 +213,18 @@ def test_source_real_runs_the_same_code_on_files_placed_by_hand(workdir, tmp_pat
         real = pd.read_parquet(tmp_path / "results" / "catalogues" / f"{name}.parquet")
         synthetic = pd.read_parquet(workdir / "results" / "catalogues" / f"{name}.parquet")
         pd.testing.assert_frame_equal(real, synthetic)
+    bias = tmp_path / "results" / "bias"
+    summary = json.loads((bias / "summary.json").read_text())
+    assert "injected" not in summary["theta"]
+    assert set(summary["cv18"]) == {"labels (GZ2 votes)", "naive classifier", "debiased classifier"}
+    assert [(d["a"], d["b"]) for d in summary["cv18_differences"]] == [
+        ("naive classifier", "debiased classifier")
+    ]
+    assert "true classes" not in (bias / "classifier_bias.md").read_text()
+    assert not (tmp_path / "results" / "figures" / "sersic_smooth_cumulative.png").exists()
+    # The θ fit reads the same labels and α either way.
+    synthetic_theta = json.loads((workdir / "results" / "bias" / "theta.json").read_text())
+    assert json.loads((bias / "theta.json").read_text())["theta"] == synthetic_theta["theta"]
 
 
 def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):

@@ -73,3 +73,32 @@ def test_population_geometry_and_classes(default_config):
     # Bar position angles cover all orientations, including near-horizontal and vertical.
     assert bars["bar_pa_deg"].min() < 5 and bars["bar_pa_deg"].max() > 175
     assert ((bars["bar_pa_deg"] - 90).abs() < 5).any()
+
+
+def test_flux_limited_galaxies_sit_beyond_the_hoyle_volume_and_within_the_flux_limit(
+    default_config,
+):
+    from gzxai.synthetic.population import (
+        FluxLimitedConfig,
+        draw_flux_limited,
+        hoyle_volume_limit,
+    )
+    from gzxai.units import cosmology
+
+    cfg = population_config(default_config)
+    flux = FluxLimitedConfig(n_galaxies=3000, r_mag_limit=17.0)
+    pop = draw_flux_limited(cfg, flux, 5)
+    assert len(pop) == 3000
+    assert hoyle_volume_limit() == pytest.approx(0.06)
+    assert (pop["redshift"] > 0.06).all()
+    cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
+    apparent = pop["abs_mag_r"] + cosmo.distmod(pop["redshift"].to_numpy()).value
+    assert apparent.max() <= 17.0 + 1e-6
+    # Uniform in comoving volume up to the limit: most galaxies sit near their horizon, and
+    # the survey favours luminous galaxies, which are seen through a larger volume.
+    assert np.median(apparent) > 16.0
+    near = draw_population(cfg, 5)
+    assert pop["abs_mag_r"].median() < near["abs_mag_r"].median() - 0.3
+    assert pop["alpha"].median() < 0.7 * near["alpha"].median()
+    a_fainter = draw_flux_limited(cfg, FluxLimitedConfig(3000, 16.0), 5)
+    assert a_fainter["redshift"].median() < pop["redshift"].median()

@@ -54,7 +54,33 @@ def test_every_galaxy_has_one_gz2_image_and_one_kaggle_image(survey_root):
     train = len(list(layout.kaggle_train_images.glob("*.jpg")))
     test = len(list(layout.kaggle_test_images.glob("*.jpg")))
     assert train == truth["kaggle_labelled"].sum()
-    assert train + test == len(truth)
+    assert train + test == truth["in_kaggle"].sum() == 150
+
+
+def test_flux_limited_galaxies_extend_gz2_and_leave_kaggle_and_hoyle_unchanged(
+    default_config, tmp_path
+):
+    alone = small_config(default_config, 40)
+    extended = small_config(default_config, 40, flux_limited=20)
+    a, b = (draw_survey(SurveyConfig.from_config(cfg)) for cfg in (alone, extended))
+    pd.testing.assert_frame_equal(a.truth, b.truth.iloc[:40])
+    np.testing.assert_array_equal(a.counts, b.counts[:40])
+    distant = b.truth.iloc[40:]
+    assert not distant["in_kaggle"].any() and not distant["kaggle_labelled"].any()
+    assert (distant["kaggle_id"] == survey_mod.NOT_IN_KAGGLE).all()
+    assert (distant["redshift"] > a.truth["redshift"].max()).all()
+    assert distant["alpha"].median() < 0.7 * a.truth["alpha"].median()
+    assert b.truth["dr7objid"].is_unique and b.truth["asset_id"].is_unique
+
+    write_survey(SurveyConfig.from_config(alone), tmp_path / "a", progress=False)
+    write_survey(SurveyConfig.from_config(extended), tmp_path / "b", progress=False)
+    one, two = SourceLayout(tmp_path / "a"), SourceLayout(tmp_path / "b")
+    assert one.hoyle.read_bytes() == two.hoyle.read_bytes()
+    assert one.kaggle_solutions.read_bytes() == two.kaggle_solutions.read_bytes()
+    for folder in ("kaggle_train_images", "kaggle_test_images"):
+        names = sorted(p.name for p in getattr(one, folder).glob("*.jpg"))
+        assert names == sorted(p.name for p in getattr(two, folder).glob("*.jpg"))
+    assert len(pd.read_csv(two.gz2_mapping)) == len(list(two.gz2_images.glob("*.jpg"))) == 60
 
 
 def test_hoyle_scatter_is_human_like(survey_root):

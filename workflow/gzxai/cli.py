@@ -15,7 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from gzxai import catalogues, images
@@ -251,64 +250,16 @@ def _expect(path: str | None, source) -> None:
 
 
 def _bias_theta(args: argparse.Namespace) -> None:
-    from gzxai import bias, debias, figures
+    from gzxai.biasstage import run_theta
 
-    params = json.loads(args.params)
-    gz2 = pd.read_parquet(args.gz2)
-    table = debias.usable_galaxies(gz2)
-    n_bins = max(3, len(table) // params["galaxies_per_bin"])
-    fit = bias.fit_theta(
-        table["alpha"],
-        table["label"],
-        n_bins,
-        n_bootstrap=params["bootstrap"],
+    run_theta(
+        gz2=args.gz2,
+        truth=args.truth,
+        params=json.loads(args.params),
         seed=args.seed,
-        centre=params["alpha_centre"],
+        out_dir=args.out_dir,
+        figure=args.figure,
     )
-    summary = {
-        **fit.summary(),
-        "alpha_centre": params["alpha_centre"],
-        "discarded_star_or_no_alpha": len(gz2) - len(table),
-    }
-    injected = None
-    label_sets = {"labels (majority of votes)": table["label"].to_numpy()}
-    if args.truth:
-        truth = pd.read_parquet(args.truth).set_index("dr7objid").loc[table.index]
-        injected = float(truth["theta"].iloc[0])
-        summary |= {
-            "injected_theta": injected,
-            "relative_error": abs(fit.theta - injected) / injected,
-            "true_smooth_fraction": float((truth["true_class"] == "smooth").mean()),
-        }
-        label_sets["true classes (synthetic)"] = (
-            (truth["true_class"] == "smooth").astype(int).to_numpy()
-        )
-    intrinsic = table[["petro_r50_kpc", "abs_mag_r", "redshift"]]
-    cv = params["cv18"]
-    rows = []
-    for name, values in label_sets.items():
-        mean, std = bias.cv18(
-            table["alpha"].to_numpy(),
-            values,
-            intrinsic,
-            n_splits=cv["intrinsic_splits"],
-            n_alpha_bins=cv["alpha_bins"],
-            n_bootstrap=cv["bootstrap"],
-            seed=args.seed,
-        )
-        rows.append(
-            {
-                "labels": name,
-                "cv14": bias.cv14(table["alpha"], values, n_bins),
-                "cv18": mean,
-                "cv18_std": std,
-            }
-        )
-    out = Path(args.out_dir)
-    write_json(summary, out / "theta.json")
-    write_csv(pd.DataFrame(rows), out / "label_bias.csv")
-    figures.smooth_fraction_vs_alpha(fit, args.figure, injected)
-    log.info("theta fit: %s", summary)
 
 
 def _bias_train(args: argparse.Namespace) -> None:
@@ -335,52 +286,22 @@ def _bias_train(args: argparse.Namespace) -> None:
 
 def _bias_evaluate(args: argparse.Namespace) -> None:
     _without_onednn()  # Grad-CAM takes gradients of intermediate feature maps
-    from gzxai import debias, figures
-    from gzxai.train import assign_splits, configure_tensorflow, load_model
+    from gzxai.biasstage import run_evaluate
+    from gzxai.train import configure_tensorflow
 
     params = json.loads(args.params)
     configure_tensorflow(args.threads, params["seed"])
-    galaxies = debias.usable_galaxies(pd.read_parquet(args.gz2))
-    split = assign_splits(
-        galaxies.index.to_numpy(),
-        params["seed"],
-        params["validation_fraction"],
-        params["test_fraction"],
+    run_evaluate(
+        gz2=args.gz2,
+        truth=args.truth,
+        theta=args.theta,
+        predictions=args.predictions,
+        models=args.models,
+        shards=args.shards,
+        params=params,
+        out_dir=args.out_dir,
+        figures_dir=args.figures_dir,
     )
-    test = galaxies[split == "test"]
-    predictions = {
-        kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
-        for kind, path in zip(debias.KINDS, args.predictions, strict=True)
-    }
-    truth = None
-    if args.truth:
-        truth_table = pd.read_parquet(args.truth).set_index("dr7objid").loc[test.index]
-        truth = (truth_table["true_class"] == "smooth").astype(int).to_numpy()
-    table = debias.medina_table(test, predictions, truth, params["cv18"], params["seed"])
-    out = Path(args.out_dir)
-    write_csv(table, out / "classifier_bias.csv")
-    write_text(debias.markdown(table), out / "classifier_bias.md")
-    figures_dir = Path(args.figures_dir)
-    if truth is not None:
-        sersic = truth_table["sersic_n"].to_numpy()
-        samples = {
-            "labels": sersic[test["label"].to_numpy() == 1],
-            "true classes": sersic[truth == 1],
-        }
-        samples |= {kind: sersic[p > 0.5] for kind, p in predictions.items()}
-        figures.cumulative_sersic(samples, figures_dir / "sersic_smooth_cumulative.png")
-    images = read_by_id(args.shards, test.index.to_numpy()).astype(np.float32) / 255.0
-    maps = {}
-    for kind, model_path in zip(debias.KINDS, args.models, strict=True):
-        model = load_model(model_path)
-        smooth_map, disk_map = debias.grad_cam(model, images)
-        called_smooth = predictions[kind] > 0.5
-        maps[kind] = {
-            "smooth": smooth_map[called_smooth].mean(axis=0),
-            "disk": disk_map[~called_smooth].mean(axis=0),
-        }
-    figures.grad_cam_summary(maps, figures_dir / "grad_cam_classifiers.png")
-    log.info("classifier bias:\n%s", debias.markdown(table))
 
 
 def _without_onednn() -> None:
@@ -643,6 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bias-evaluate", help="CV18 and scores of labels and classifiers; figures")
     p.add_argument("--gz2", required=True)
     p.add_argument("--truth")
+    p.add_argument("--theta", required=True, help="theta.json of fit_bias_theta")
     p.add_argument("--predictions", nargs=2, required=True, help="naive, debiased")
     p.add_argument("--models", nargs=2, required=True, help="naive, debiased")
     p.add_argument("--shards", nargs="+", required=True)

@@ -24,14 +24,29 @@ def export_job_environment(package_dir: str | Path) -> None:
         os.environ["PATH"] = os.pathsep.join([interpreter_dir, *path])
 
 
+def image_geometry(config: dict, dataset: str) -> dict[str, int]:
+    """Centre crop and final size (px) of one dataset's shards.
+
+    Every dataset follows ``images``, except that the GZ2 shards, which only the bias
+    classifiers read, take ``bias.classifier.crop_px`` / ``size_px`` where those are set
+    (Medina 2023: a 207-px crop).
+    """
+    geometry = {"crop_px": config["images"]["crop_px"], "size_px": config["images"]["size_px"]}
+    if dataset == "gz2":
+        classifier = config["bias"]["classifier"]
+        geometry |= {k: classifier[k] for k in geometry if classifier.get(k) is not None}
+    return geometry
+
+
 def check(config: dict) -> None:
     """Raise :class:`ConfigError` naming the offending key(s)."""
-    images = config["images"]
-    if images["size_px"] > images["crop_px"]:
-        raise ConfigError(
-            f"images.size_px ({images['size_px']}) must not exceed images.crop_px "
-            f"({images['crop_px']}): the stage only shrinks images"
-        )
+    for dataset, keys in (("kaggle", "images"), ("gz2", "bias.classifier (or images)")):
+        geometry = image_geometry(config, dataset)
+        if geometry["size_px"] > geometry["crop_px"]:
+            raise ConfigError(
+                f"{keys}: size_px ({geometry['size_px']}) must not exceed crop_px "
+                f"({geometry['crop_px']}): the stage only shrinks images"
+            )
     population = config["synthetic"]["population"]
     if population["smooth_fraction"] + population["star_fraction"] > 1:
         raise ConfigError("synthetic.population.smooth_fraction + star_fraction must be at most 1")

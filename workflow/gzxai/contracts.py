@@ -360,8 +360,9 @@ TRUTH_TABLE = TableSpec(
     "(plus every render parameter, so any galaxy or component can be re-rendered).",
     columns=(
         Column("dr7objid", "int"),
-        Column("kaggle_id", "int"),
+        Column("kaggle_id", "int", description="-1 for galaxies not in the Kaggle set"),
         Column("asset_id", "int"),
+        Column("in_kaggle", "bool", description="false beyond the Hoyle volume (GZ2 only)"),
         Column("kaggle_labelled", "bool"),
         Column("true_class", "str", description="smooth | disk | star"),
         Column("labelled_class", "str", description="class volunteers perceived after the bias"),

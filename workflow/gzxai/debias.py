@@ -60,43 +60,69 @@ def classification_scores(predicted: np.ndarray, reference: np.ndarray) -> dict[
     }
 
 
+LABELS = "labels (GZ2 votes)"
+TRUTH = "true classes"
+
+
+def classifier_name(kind: str) -> str:
+    return f"{kind} classifier"
+
+
+def label_sets(
+    test: pd.DataFrame, predictions: Mapping[str, np.ndarray], truth: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """The labellings Medina's Table 1 compares: votes, each classifier at p > 0.5, truth."""
+    sets: dict[str, np.ndarray] = {LABELS: test["label"].to_numpy()}
+    sets |= {classifier_name(k): (p > 0.5).astype(int) for k, p in predictions.items()}
+    if truth is not None:
+        sets[TRUTH] = np.asarray(truth)
+    return sets
+
+
+def cv18_draws(
+    galaxies: pd.DataFrame, sets: Mapping[str, np.ndarray], cv18: Mapping, seed: int
+) -> pd.DataFrame:
+    """CV18 of every labelling of the galaxies on shared bootstrap resamples (config
+    ``bias.cv18``; intrinsic bins from radius in kpc, absolute magnitude and redshift)."""
+    return bias.cv18_bootstrap(
+        galaxies["alpha"].to_numpy(),
+        sets,
+        galaxies[["petro_r50_kpc", "abs_mag_r", "redshift"]].reset_index(drop=True),
+        n_splits=cv18["intrinsic_splits"],
+        n_alpha_bins=cv18["alpha_bins"],
+        n_bootstrap=cv18["bootstrap"],
+        seed=seed,
+    )
+
+
 def medina_table(
-    test: pd.DataFrame,
-    predictions: Mapping[str, np.ndarray],
-    truth: np.ndarray | None,
-    cv18: Mapping,
-    seed: int,
+    test: pd.DataFrame, sets: Mapping[str, np.ndarray], draws: pd.DataFrame
 ) -> pd.DataFrame:
     """CV18 of labels, of each classifier's predictions and (synthetic) of the true classes,
     with classification scores against the labels and, where known, against the truth."""
-    intrinsic = test[["petro_r50_kpc", "abs_mag_r", "redshift"]].reset_index(drop=True)
-    alpha = test["alpha"].to_numpy()
-    sets: dict[str, np.ndarray] = {"labels (GZ2 votes)": test["label"].to_numpy()}
-    sets |= {f"{name} classifier": (p > 0.5).astype(int) for name, p in predictions.items()}
-    if truth is not None:
-        sets["true classes"] = truth
     rows = []
     for name, values in sets.items():
-        mean, std = bias.cv18(
-            alpha,
-            values,
-            intrinsic,
-            n_splits=cv18["intrinsic_splits"],
-            n_alpha_bins=cv18["alpha_bins"],
-            n_bootstrap=cv18["bootstrap"],
-            seed=seed,
-        )
-        row = {"labels": name, "cv18": mean, "cv18_std": std}
+        row = {"labels": name, "cv18": draws[name].mean(), "cv18_std": draws[name].std(ddof=1)}
         row |= {
             f"{k}_vs_labels": v for k, v in classification_scores(values, test["label"]).items()
         }
-        if truth is not None:
-            row |= {f"{k}_vs_truth": v for k, v in classification_scores(values, truth).items()}
+        if TRUTH in sets:
+            row |= {
+                f"{k}_vs_truth": v for k, v in classification_scores(values, sets[TRUTH]).items()
+            }
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def markdown(table: pd.DataFrame) -> str:
+def comparisons(sets: Mapping[str, np.ndarray]) -> list[tuple[str, str]]:
+    """Paired CV18 differences worth reporting: naive − debiased, and each labelling − truth."""
+    pairs = [(classifier_name("naive"), classifier_name("debiased"))]
+    if TRUTH in sets:
+        pairs += [(name, TRUTH) for name in sets if name != TRUTH]
+    return [(a, b) for a, b in pairs if a in sets and b in sets]
+
+
+def markdown(table: pd.DataFrame, differences: pd.DataFrame | None = None) -> str:
     has_truth = "accuracy_vs_truth" in table
     header = "| Labels | CV18 | accuracy | precision | recall | F1 |" + (
         " accuracy (truth) | F1 (truth) |" if has_truth else ""
@@ -110,6 +136,16 @@ def markdown(table: pd.DataFrame) -> str:
         if has_truth:
             line += f" {r.accuracy_vs_truth:.3f} | {r.f1_vs_truth:.3f} |"
         lines.append(line)
+    if differences is not None and len(differences):
+        lines += [
+            "",
+            "| CV18 difference (paired bootstrap) | mean | 95% interval |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {r.a} − {r.b} | {r.difference:+.4f} | [{r.low:+.4f}, {r.high:+.4f}] |"
+            for r in differences.itertuples()
+        ]
     return "\n".join(lines) + "\n"
 
 

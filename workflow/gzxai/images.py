@@ -112,14 +112,24 @@ def read_shard(path: Path) -> dict[str, np.ndarray]:
 
 
 def read_by_id(shard_paths, ids) -> np.ndarray:
-    """uint8 images of the given galaxy ids, in that order, gathered from the shards."""
-    wanted, found = {int(i) for i in ids}, {}
+    """uint8 images of the given galaxy ids, in that order, gathered from the shards.
+
+    Each shard's arrays are read once (indexing an ``NpzFile`` re-reads the whole array),
+    and only the wanted images are copied out of them.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    wanted = set(ids.tolist())
+    found: dict[int, np.ndarray] = {}
     for path in shard_paths:
         with np.load(path) as shard:
-            for i, galaxy in enumerate(shard["ids"]):
-                if int(galaxy) in wanted:
-                    found[int(galaxy)] = shard["images"][i]
+            shard_ids = shard["ids"].astype(np.int64)
+            rows = np.flatnonzero(np.isin(shard_ids, ids))
+            if rows.size:
+                images = shard["images"]
+                found.update(zip(shard_ids[rows].tolist(), images[rows], strict=True))
     missing = wanted - found.keys()
     if missing:
         raise KeyError(f"{len(missing)} id(s) in none of the shards, e.g. {sorted(missing)[:3]}")
-    return np.stack([found[int(i)] for i in ids]) if len(ids) else np.zeros((0, 0, 0, 3), np.uint8)
+    if not len(ids):
+        return np.zeros((0, 0, 0, 3), np.uint8)
+    return np.stack([found[i] for i in ids.tolist()])

@@ -29,6 +29,7 @@ OUTPUT_LAYER = "votes"
 #: keras.applications backbones and the smallest input each accepts.
 APPLICATIONS: dict[str, tuple[Callable[..., keras.Model], int]] = {
     "vgg16": (keras.applications.VGG16, 32),
+    "resnet50": (keras.applications.ResNet50, 32),
     "resnet50v2": (keras.applications.ResNet50V2, 32),
     "xception": (keras.applications.Xception, 71),
 }

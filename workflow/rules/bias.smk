@@ -24,7 +24,8 @@ rule fit_bias_theta:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=as_json(config["bias"]),
+        settings=theta_settings(),
+        code=stage_code("bias", "debias", "biasstage", "figures"),
         seed=config["seed"],
         truth=lambda wildcards, input: (
             f"--truth {input.truth}" if "truth" in input.keys() else ""
@@ -60,6 +61,7 @@ rule train_bias_classifier:
         runtime=240,
     params:
         settings=classifier_settings(),
+        code=stage_code("train", "models", "augment", "bias", "debias"),
         theta=lambda wildcards, input: (
             f"--theta {input.theta}" if "theta" in input.keys() else ""
         ),
@@ -98,16 +100,25 @@ rule predict_bias_classifier:
 rule evaluate_bias:
     input:
         unpack(bias_inputs),
+        theta="results/bias/theta.json",
         predictions=expand("results/bias/{kind}/predictions.parquet", kind=CLASSIFIERS),
         models=expand("results/bias/{kind}/model.keras", kind=CLASSIFIERS),
         shards=shard_paths("gz2"),
     output:
+        **synthetic_only(
+            sersic=report(
+                "results/figures/sersic_smooth_cumulative.png",
+                caption="../report/sersic_smooth.rst",
+                category="Resolution bias",
+            )
+        ),
         table=report(
             "results/bias/classifier_bias.csv",
             caption="../report/classifier_bias.rst",
             category="Resolution bias",
         ),
         markdown="results/bias/classifier_bias.md",
+        summary="results/bias/summary.json",
         grad_cam=report(
             "results/figures/grad_cam_classifiers.png",
             caption="../report/grad_cam.rst",
@@ -124,14 +135,15 @@ rule evaluate_bias:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=classifier_settings(),
+        settings=bias_evaluation_settings(),
+        code=stage_code("bias", "debias", "biasstage", "figures"),
         truth=lambda wildcards, input: (
             f"--truth {input.truth}" if "truth" in input.keys() else ""
         ),
         out_dir=lambda wildcards, output: str(Path(output.table).parent),
         figures_dir=lambda wildcards, output: str(Path(output.grad_cam).parent),
     shell:
-        "python -m gzxai bias-evaluate --gz2 {input.gz2:q} {params.truth}"
+        "python -m gzxai bias-evaluate --gz2 {input.gz2:q} {params.truth} --theta {input.theta:q}"
         " --predictions {input.predictions:q} --models {input.models:q}"
         " --shards {input.shards:q} --params {params.settings:q} --out-dir {params.out_dir:q}"
         " --figures-dir {params.figures_dir:q} --threads {threads} > {log:q} 2>&1"

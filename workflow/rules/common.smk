@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from gzxai.config import (
+    image_geometry,
     check,
     export_job_environment,
     member_training,
@@ -152,6 +153,11 @@ def source_root_of(wildcards, input):
     raise WorkflowError("no source-layout input to derive the source root from")
 
 
+def synthetic_only(**paths):
+    """Named outputs that only the synthetic survey can make (they need the truth)."""
+    return paths if config["source"] == "synthetic" else {}
+
+
 def bias_inputs(wildcards):
     inputs = {"gz2": "results/catalogues/gz2.parquet"}
     if config["source"] == "synthetic":
@@ -167,6 +173,21 @@ def classifier_inputs(wildcards):
     return inputs
 
 
+def theta_settings():
+    """The θ fit's own keys: a classifier setting must not refit θ (and so retrain the
+    debiased classifier)."""
+    return as_json({k: v for k, v in config["bias"].items() if k != "classifier"})
+
+
+def classifier_split():
+    classifier = config["bias"]["classifier"]
+    return {
+        "validation_fraction": classifier["validation_fraction"],
+        "test_fraction": classifier["test_fraction"],
+        "seed": config["seed"],
+    }
+
+
 def classifier_settings():
     """Model, training (defaults merged with the classifier's overrides), splits, seed."""
     classifier = config["bias"]["classifier"]
@@ -174,13 +195,16 @@ def classifier_settings():
         {
             "model": classifier["model"],
             "training": merge_training(config["training"], classifier["training"]),
-            "validation_fraction": classifier["validation_fraction"],
-            "test_fraction": classifier["test_fraction"],
-            "seed": config["seed"],
-            "image_size": config["images"]["size_px"],
-            "cv18": config["bias"]["cv18"],
+            "image_size": image_geometry(config, "gz2")["size_px"],
+            **classifier_split(),
         }
     )
+
+
+def bias_evaluation_settings():
+    """The classifiers' split (to find their test galaxies) and the CV18 metric: a new CV18
+    setting re-evaluates without retraining."""
+    return as_json({**classifier_split(), "cv18": config["bias"]["cv18"]})
 
 
 def shard_paths(dataset):

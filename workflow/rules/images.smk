@@ -21,8 +21,8 @@ rule resize:
         runtime=30,
     params:
         n_shards=lambda wildcards: config["images"]["shards"][wildcards.dataset],
-        crop_px=config["images"]["crop_px"],
-        size_px=config["images"]["size_px"],
+        crop_px=lambda wildcards: image_geometry(config, wildcards.dataset)["crop_px"],
+        size_px=lambda wildcards: image_geometry(config, wildcards.dataset)["size_px"],
         root=source_root_of,
     shell:
         "python -m gzxai resize --table {input.table:q} --dataset {wildcards.dataset}"

@@ -119,11 +119,83 @@ def petrosian_radii(
 
 
 def draw_population(cfg: PopulationConfig, seed: int) -> pd.DataFrame:
-    """One row per galaxy with every structural, photometric and truth parameter."""
+    """One row per galaxy with every structural, photometric and truth parameter.
+
+    Redshift, size, magnitude and bar shape come from the Hoyle-derived copula, so these
+    galaxies share the Hoyle catalogue's volume limit (z ≤ 0.06).
+    """
     rng = np.random.default_rng(seed)
-    n = cfg.n_galaxies
+    drawn = priors_mod.sample(priors_mod.load(), cfg.n_galaxies, rng, clip=cfg.quantile_clip)
+    return _structure(cfg, drawn, rng)
+
+
+@dataclass(frozen=True)
+class FluxLimitedConfig:
+    """The ``synthetic.flux_limited`` block: GZ2 galaxies beyond the Hoyle volume."""
+
+    n_galaxies: int
+    r_mag_limit: float
+
+
+#: Separates the flux-limited galaxies' draws from the volume-limited population's.
+_FLUX_LIMITED_STREAM = 11
+#: Redshift grid for the flux limit and the comoving volume (beyond any r ≤ 17 galaxy here).
+_Z_GRID = np.linspace(0.0, 1.0, 4001)
+
+
+def hoyle_volume_limit() -> float:
+    """Highest redshift of the Hoyle catalogue (its volume limit), from the shipped priors."""
+    return float(priors_mod.load()["quantiles"]["redshift"][-1])
+
+
+def draw_flux_limited(cfg: PopulationConfig, flux: FluxLimitedConfig, seed: int) -> pd.DataFrame:
+    """Galaxies of a flux-limited sample (r ≤ ``r_mag_limit``) beyond the Hoyle volume.
+
+    GZ2 is flux-limited (all spectroscopic galaxies with r ≤ 17.0, Hart et al. 2016), while
+    the copula describes the Hoyle catalogue, volume-limited at z ≤ 0.06. Beyond z = 0.06 a
+    galaxy of absolute magnitude M is seen out to z_max(M), where its apparent magnitude
+    reaches the limit (no K-correction). Galaxies are drawn from the copula with probability
+    proportional to their accessible comoving volume V(z_max) − V(0.06), their redshift
+    uniformly in that volume; everything else (structure, PSF, resolution α) follows as for
+    the volume-limited population. Being further away they are smaller on the sky: lower α.
+    """
+    rng = np.random.default_rng([seed, _FLUX_LIMITED_STREAM])
+    priors = priors_mod.load()
     cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
-    drawn = priors_mod.sample(priors_mod.load(), n, rng, clip=cfg.quantile_clip)
+    z_low = hoyle_volume_limit()
+    grid = _Z_GRID[z_low <= _Z_GRID]
+    distance_modulus = cosmo.distmod(grid).value
+    volume = cosmo.comoving_volume(grid).to_value(u.Mpc**3)
+
+    def accessible_volume(abs_mag: np.ndarray) -> np.ndarray:
+        z_max = np.interp(flux.r_mag_limit - abs_mag, distance_modulus, grid)
+        return np.interp(z_max, grid, volume) - volume[0]
+
+    levels = np.asarray(priors["quantile_levels"])
+    brightest = np.interp(cfg.quantile_clip, levels, priors["quantiles"]["abs_mag_r"])
+    reference = accessible_volume(np.array([brightest]))[0]
+    if reference <= 0:
+        raise ValueError(
+            f"synthetic.flux_limited.r_mag_limit = {flux.r_mag_limit} sees no galaxy beyond "
+            f"the Hoyle volume (z > {z_low})"
+        )
+    accepted: list[pd.DataFrame] = []
+    while sum(len(a) for a in accepted) < flux.n_galaxies:
+        batch = priors_mod.sample(priors, 4 * flux.n_galaxies, rng, clip=cfg.quantile_clip)
+        weight = accessible_volume(batch["abs_mag_r"].to_numpy()) / reference
+        accepted.append(batch[rng.uniform(size=len(batch)) < weight])
+    drawn = pd.concat(accepted, ignore_index=True).head(flux.n_galaxies)
+    shell = rng.uniform(size=len(drawn)) * accessible_volume(drawn["abs_mag_r"].to_numpy())
+    drawn["redshift"] = np.interp(volume[0] + shell, volume, grid)
+    return _structure(cfg, drawn, rng)
+
+
+def _structure(
+    cfg: PopulationConfig, drawn: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Class, structure, sizes, PSF and α of galaxies with the copula variables ``drawn``."""
+    n = len(drawn)
+    cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
 
     kind = rng.choice(
         ["smooth", "disk", "star"],

@@ -32,7 +32,13 @@ from gzxai import contracts as c
 from gzxai.io import write_csv, write_parquet
 from gzxai.layout import SourceLayout, gz2_image_name, kaggle_image_name
 from gzxai.synthetic import priors as priors_mod
-from gzxai.synthetic.population import PopulationConfig, draw_population
+from gzxai.synthetic.population import (
+    FluxLimitedConfig,
+    PopulationConfig,
+    draw_flux_limited,
+    draw_population,
+    hoyle_volume_limit,
+)
 from gzxai.synthetic.render import RenderConfig, render_survey_images
 from gzxai.synthetic.votes import VoteConfig, perceived_class, simulate_votes
 from gzxai.trees import load_tree
@@ -41,6 +47,10 @@ from gzxai.units import LengthScaled, angle_to_kpc, angle_to_length_scaled, cosm
 #: Offset of synthetic SDSS objids: far from every real DR7 objid (5.87e17-5.89e17).
 SYNTHETIC_OBJID_BASE = 8_000_000_000_000_000_000
 _VOTE_STREAM, _ID_STREAM, _HOYLE_STREAM = 1, 2, 3
+#: Sub-stream of the vote and id streams for the flux-limited galaxies beyond the Hoyle volume.
+_FLUX_LIMITED = 1
+#: kaggle_id of galaxies that are not in the Kaggle competition set.
+NOT_IN_KAGGLE = -1
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class HoyleConfig:
 class SurveyConfig:
     seed: int
     population: PopulationConfig
+    flux_limited: FluxLimitedConfig
     render: RenderConfig
     votes: VoteConfig
     hoyle: HoyleConfig
@@ -68,6 +79,7 @@ class SurveyConfig:
         return cls(
             seed=int(config["seed"]),
             population=PopulationConfig.from_config(synthetic["population"], conventions),
+            flux_limited=FluxLimitedConfig(**synthetic["flux_limited"]),
             render=RenderConfig.from_config(synthetic["render"]),
             votes=VoteConfig.from_config(synthetic["volunteers"], synthetic["bias"]),
             hoyle=HoyleConfig(**synthetic["hoyle"]),
@@ -86,33 +98,74 @@ class Survey:
 
 
 def draw_survey(cfg: SurveyConfig) -> Survey:
-    """Population, injected bias, votes and identifiers: everything but the pixels."""
-    population = draw_population(cfg.population, cfg.seed)
-    n = len(population)
-    rng_votes = np.random.default_rng([cfg.seed, _VOTE_STREAM])
-    perceived, flipped = perceived_class(population, cfg.votes.theta, rng_votes)
-    counts = simulate_votes(population, perceived, cfg.votes, rng_votes)
+    """Population, injected bias, votes and identifiers: everything but the pixels.
 
+    The volume-limited population (the Kaggle set and the Hoyle parent sample) is drawn
+    first and does not depend on the flux-limited galaxies appended after it: those extend
+    the GZ2 tables only, with their own random streams.
+    """
+    population = draw_population(cfg.population, cfg.seed)
+    rng_votes = np.random.default_rng([cfg.seed, _VOTE_STREAM])
+    truth, counts = _voted(population, cfg.votes, rng_votes)
+    truth = _with_kaggle_ids(truth, counts, cfg)
+    if cfg.flux_limited.n_galaxies:
+        distant = draw_flux_limited(cfg.population, cfg.flux_limited, cfg.seed)
+        rng_votes = np.random.default_rng([cfg.seed, _VOTE_STREAM, _FLUX_LIMITED])
+        distant, distant_counts = _voted(distant, cfg.votes, rng_votes)
+        distant = _gz2_only_ids(distant, len(truth), cfg.seed)
+        truth = pd.concat([truth, distant], ignore_index=True)
+        counts = np.concatenate([counts, distant_counts])
+    return Survey(truth=truth, counts=counts)
+
+
+def _voted(
+    population: pd.DataFrame, votes: VoteConfig, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
+    perceived, flipped = perceived_class(population, votes.theta, rng)
+    counts = simulate_votes(population, perceived, votes, rng)
+    truth = population.assign(labelled_class=perceived, bias_flipped=flipped, theta=votes.theta)
+    return truth, counts
+
+
+def _sky_positions(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    return {
+        "ra": rng.uniform(110.0, 260.0, n),
+        "dec": np.degrees(
+            np.arcsin(rng.uniform(np.sin(np.radians(-5)), np.sin(np.radians(65)), n))
+        ),
+    }
+
+
+def _with_kaggle_ids(truth: pd.DataFrame, counts: np.ndarray, cfg: SurveyConfig) -> pd.DataFrame:
+    n = len(truth)
     rng_ids = np.random.default_rng([cfg.seed, _ID_STREAM])
     # Kaggle normalises Q6 (anything odd?) to 1, which is undefined for a galaxy whose every
     # volunteer answered star/artifact (they never reach Q6); the real training set has no
     # such row, so those galaxies go to the unlabelled Kaggle test images instead.
     odd_votes = counts[:, load_tree().answer_slices()["t06_odd"]].sum(axis=1)
-    truth = population.assign(
-        index=np.arange(n),
-        dr7objid=SYNTHETIC_OBJID_BASE + np.arange(n, dtype=np.int64),
-        kaggle_id=rng_ids.choice(np.arange(100_000, 1_000_000), size=n, replace=False),
-        asset_id=rng_ids.permutation(n) + 1,
-        kaggle_labelled=(rng_ids.uniform(size=n) < cfg.kaggle_labelled_fraction) & (odd_votes > 0),
-        ra=rng_ids.uniform(110.0, 260.0, n),
-        dec=np.degrees(
-            np.arcsin(rng_ids.uniform(np.sin(np.radians(-5)), np.sin(np.radians(65)), n))
-        ),
-        labelled_class=perceived,
-        bias_flipped=flipped,
-        theta=cfg.votes.theta,
-    )
-    return Survey(truth=truth, counts=counts)
+    ids = {
+        "index": np.arange(n),
+        "dr7objid": SYNTHETIC_OBJID_BASE + np.arange(n, dtype=np.int64),
+        "kaggle_id": rng_ids.choice(np.arange(100_000, 1_000_000), size=n, replace=False),
+        "asset_id": rng_ids.permutation(n) + 1,
+        "kaggle_labelled": (rng_ids.uniform(size=n) < cfg.kaggle_labelled_fraction)
+        & (odd_votes > 0),
+    }
+    return truth.assign(**ids, **_sky_positions(rng_ids, n), in_kaggle=True)
+
+
+def _gz2_only_ids(truth: pd.DataFrame, offset: int, seed: int) -> pd.DataFrame:
+    """Identifiers of galaxies in the GZ2 tables only, numbered after the first ``offset``."""
+    n = len(truth)
+    rng_ids = np.random.default_rng([seed, _ID_STREAM, _FLUX_LIMITED])
+    ids = {
+        "index": offset + np.arange(n),
+        "dr7objid": SYNTHETIC_OBJID_BASE + offset + np.arange(n, dtype=np.int64),
+        "kaggle_id": np.full(n, NOT_IN_KAGGLE, dtype=np.int64),
+        "asset_id": offset + rng_ids.permutation(n) + 1,
+        "kaggle_labelled": False,
+    }
+    return truth.assign(**ids, **_sky_positions(rng_ids, n), in_kaggle=False)
 
 
 def _task_fractions(counts: np.ndarray) -> np.ndarray:
@@ -226,6 +279,7 @@ def hoyle_table(survey: Survey, cfg: SurveyConfig) -> pd.DataFrame:
     )
     chosen = (
         t["has_bar"].to_numpy(bool)
+        & (t["redshift"].to_numpy() <= hoyle_volume_limit())
         & (bar_votes >= cfg.hoyle.min_bar_votes)
         & (bar_frac >= cfg.hoyle.min_bar_fraction)
     )
@@ -276,8 +330,9 @@ def _render_chunk(args: tuple) -> int:
             Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
             data = buffer.getvalue()
             (Path(gz2_dir) / gz2_image_name(row.asset_id)).write_bytes(data)
-            kaggle_dir = train_dir if row.kaggle_labelled else test_dir
-            (Path(kaggle_dir) / kaggle_image_name(row.kaggle_id)).write_bytes(data)
+            if row.in_kaggle:
+                kaggle_dir = train_dir if row.kaggle_labelled else test_dir
+                (Path(kaggle_dir) / kaggle_image_name(row.kaggle_id)).write_bytes(data)
             written += 1
     return written
 
@@ -358,7 +413,8 @@ def write_survey(cfg: SurveyConfig, root: Path, threads: int = 1, progress: bool
         "barred": int(truth["has_bar"].sum()),
         "hoyle_rows": len(tables[stage.hoyle]),
         "kaggle_labelled": int(labelled.sum()),
-        "kaggle_unlabelled": int((~labelled).sum()),
+        "kaggle_unlabelled": int((truth["in_kaggle"] & ~truth["kaggle_labelled"]).sum()),
+        "flux_limited_beyond_hoyle_volume": int((~truth["in_kaggle"]).sum()),
         "bias_flipped": int(truth["bias_flipped"].sum()),
         "theta": cfg.votes.theta,
         "alpha_quartiles": np.quantile(truth["alpha"], [0.25, 0.5, 0.75]).round(2).tolist(),

@@ -1,0 +1,177 @@
+"""File edges of the resolution-bias stage: θ fit → classifiers' evaluation and summary.
+
+Each function reads the files one Snakemake job names, calls the pure functions of
+:mod:`gzxai.bias` and :mod:`gzxai.debias`, and writes its outputs atomically. The CLI
+(``python -m gzxai bias-theta|bias-evaluate``) is a thin layer over them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gzxai import bias, debias
+from gzxai.io import write_csv, write_json, write_text
+
+log = logging.getLogger(__name__)
+
+#: The issue's target for the fitted θ on the synthetic survey.
+THETA_TOLERANCE = 0.10
+
+
+def _truth_of(truth_path: str | None, index: pd.Index) -> pd.DataFrame | None:
+    if not truth_path:
+        return None
+    return pd.read_parquet(truth_path).set_index("dr7objid").loc[index]
+
+
+def run_theta(
+    *, gz2: str, truth: str | None, params: Mapping, seed: int, out_dir: str, figure: str
+) -> dict:
+    """θ and f_s from the labels (Medina eq. 17–18), CV14/CV18 of the labels (and truth)."""
+    from gzxai import figures
+
+    catalogue = pd.read_parquet(gz2)
+    table = debias.usable_galaxies(catalogue)
+    n_bins = max(3, len(table) // params["galaxies_per_bin"])
+    fit = bias.fit_theta(
+        table["alpha"],
+        table["label"],
+        n_bins,
+        n_bootstrap=params["bootstrap"],
+        seed=seed,
+        centre=params["alpha_centre"],
+    )
+    summary = {
+        **fit.summary(),
+        "alpha_centre": params["alpha_centre"],
+        "discarded_star_or_no_alpha": len(catalogue) - len(table),
+    }
+    sets = {"labels (majority of votes)": table["label"].to_numpy()}
+    injected = None
+    known = _truth_of(truth, table.index)
+    if known is not None:
+        injected = float(known["theta"].iloc[0])
+        summary |= {
+            "injected_theta": injected,
+            "relative_error": abs(fit.theta - injected) / injected,
+            "true_smooth_fraction": float((known["true_class"] == "smooth").mean()),
+        }
+        sets["true classes (synthetic)"] = (known["true_class"] == "smooth").astype(int).to_numpy()
+    draws = debias.cv18_draws(table, sets, params["cv18"], seed)
+    rows = [
+        {
+            "labels": name,
+            "cv14": bias.cv14(table["alpha"], values, n_bins),
+            "cv18": float(draws[name].mean()),
+            "cv18_std": float(draws[name].std(ddof=1)) if len(draws) > 1 else 0.0,
+        }
+        for name, values in sets.items()
+    ]
+    out = Path(out_dir)
+    write_json(summary, out / "theta.json")
+    write_csv(pd.DataFrame(rows), out / "label_bias.csv")
+    figures.smooth_fraction_vs_alpha(fit, figure, injected)
+    log.info("theta fit: %s", summary)
+    return summary
+
+
+def test_galaxies(gz2: str, params: Mapping) -> pd.DataFrame:
+    """The classifiers' test galaxies: the split ``bias-train`` used, from the same seed."""
+    from gzxai.train import assign_splits
+
+    galaxies = debias.usable_galaxies(pd.read_parquet(gz2))
+    split = assign_splits(
+        galaxies.index.to_numpy(),
+        params["seed"],
+        params["validation_fraction"],
+        params["test_fraction"],
+    )
+    return galaxies[split == "test"]
+
+
+def summary(theta: Mapping, table: pd.DataFrame, differences: pd.DataFrame, n_test: int) -> dict:
+    """The stage's answer: θ against the injected value, CV18 of every labelling, and whether
+    the debiased classifier's CV18 is below the naive one's (paired bootstrap interval)."""
+    result: dict = {
+        "theta": {k: theta[k] for k in ("theta", "theta_std", "f_s", "f_s_std", "n_galaxies")},
+        "n_test": n_test,
+        "cv18": {
+            r.labels: {"mean": float(r.cv18), "std": float(r.cv18_std)} for r in table.itertuples()
+        },
+        "cv18_differences": differences.to_dict(orient="records"),
+    }
+    if "injected_theta" in theta:
+        result["theta"] |= {
+            "injected": theta["injected_theta"],
+            "relative_error": theta["relative_error"],
+            "within_10_percent": bool(theta["relative_error"] <= THETA_TOLERANCE),
+        }
+    naive, debiased = debias.classifier_name("naive"), debias.classifier_name("debiased")
+    pair = differences[(differences["a"] == naive) & (differences["b"] == debiased)]
+    if len(pair):
+        row = pair.iloc[0]
+        result["debiased_below_naive"] = {
+            "naive_minus_debiased": float(row["difference"]),
+            "interval_95": [float(row["low"]), float(row["high"])],
+            "holds": bool(row["difference"] > 0),
+            "significant": bool(row["low"] > 0),
+        }
+    return result
+
+
+def run_evaluate(
+    *,
+    gz2: str,
+    truth: str | None,
+    theta: str,
+    predictions: Sequence[str],
+    models: Sequence[str],
+    shards: Sequence[str],
+    params: Mapping,
+    out_dir: str,
+    figures_dir: str,
+) -> dict:
+    """Medina's Table 1 with paired CV18 differences, the summary, Sérsic and Grad-CAM figures."""
+    from gzxai import figures
+    from gzxai.images import read_by_id
+    from gzxai.train import load_model
+
+    test = test_galaxies(gz2, params)
+    scores = {
+        kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
+        for kind, path in zip(debias.KINDS, predictions, strict=True)
+    }
+    known = _truth_of(truth, test.index)
+    true_smooth = None if known is None else (known["true_class"] == "smooth").astype(int)
+    sets = debias.label_sets(test, scores, None if known is None else true_smooth.to_numpy())
+    draws = debias.cv18_draws(test, sets, params["cv18"], params["seed"])
+    table = debias.medina_table(test, sets, draws)
+    differences = bias.paired_differences(draws, debias.comparisons(sets))
+    result = summary(json.loads(Path(theta).read_text()), table, differences, len(test))
+
+    out, figures_out = Path(out_dir), Path(figures_dir)
+    write_csv(table, out / "classifier_bias.csv")
+    write_text(debias.markdown(table, differences), out / "classifier_bias.md")
+    write_json(result, out / "summary.json")
+    if known is not None:
+        sersic = known["sersic_n"].to_numpy()
+        samples = {name: sersic[values == 1] for name, values in sets.items()}
+        figures.cumulative_sersic(samples, figures_out / "sersic_smooth_cumulative.png")
+    images = read_by_id(shards, test.index.to_numpy()).astype(np.float32) / 255.0
+    maps = {}
+    for kind, model_path in zip(debias.KINDS, models, strict=True):
+        smooth_map, disk_map = debias.grad_cam(load_model(model_path), images)
+        called_smooth = scores[kind] > 0.5
+        maps[kind] = {
+            "smooth": smooth_map[called_smooth].mean(axis=0),
+            "disk": disk_map[~called_smooth].mean(axis=0),
+        }
+    figures.grad_cam_summary(maps, figures_out / "grad_cam_classifiers.png")
+    log.info("classifier bias:\n%s", debias.markdown(table, differences))
+    return result
