@@ -47,3 +47,24 @@ def test_a_setting_starts_from_hard_links_of_the_base_run(tmp_path):
     assert linked.stat().st_ino == (base / "results" / "models" / "m.keras").stat().st_ino
     assert (work / ".snakemake" / "metadata" / "record").is_file()
     assert not (work / "results" / "logs").exists()  # a setting writes its own logs
+
+
+def test_a_bias_run_becomes_one_row_of_the_bias_study(tmp_path):
+    summary = {
+        "theta": {"theta": 41.2, "theta_std": 1.1, "injected": 40.0},
+        "cv18": {
+            "labels (GZ2 votes)": {"mean": 0.30, "std": 0.03},
+            "naive classifier": {"mean": 0.25, "std": 0.03},
+            "debiased classifier": {"mean": 0.20, "std": 0.02},
+            "true classes": {"mean": 0.19, "std": 0.02},
+        },
+        "debiased_below_naive": {"naive_minus_debiased": 0.05, "interval_95": [0.02, 0.08]},
+    }
+    path = tmp_path / scaling.BIAS_SUMMARY
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(summary))
+    row = scaling.STAGES["bias"].collect("theta_40", tmp_path)
+    assert (row["cv18_naive"], row["cv18_debiased"], row["low"]) == (0.25, 0.20, 0.02)
+    table = scaling.markdown_bias(pd.DataFrame([{**row, "description": "θ = 40"}]))
+    assert "| theta_40 | θ = 40 | 41.2 ± 1.1 (40) | 0.300 | 0.250 | 0.200 | 0.190 |" in table
+    assert "| +0.050 [+0.020, +0.080] | base run |" in table

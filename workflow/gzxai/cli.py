@@ -403,8 +403,9 @@ def _scaling(args: argparse.Namespace) -> None:
         configfiles=[Path(p) for p in args.configfile],
         cores=args.cores,
         out_dir=Path(args.out_dir),
+        stage=args.stage,
     )
-    print(scaling.markdown(table))
+    print(scaling.STAGES[args.stage].markdown(table))
 
 
 def _direct(args: argparse.Namespace) -> None:
@@ -623,13 +624,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1)
     p.set_defaults(func=_bars_figures)
 
-    p = sub.add_parser("scaling", help="rerun the DAG under a few settings; what moves ρ_truth")
-    p.add_argument("--settings", default="config/scaling.yaml")
+    p = sub.add_parser(
+        "scaling", help="rerun the DAG under a few settings: the bar stage's ρ or the bias stage"
+    )
+    p.add_argument("--stage", choices=["bars", "bias"], default="bars")
+    p.add_argument("--settings", default="config/scaling.yaml", help="bias: config/bias_study.yaml")
     p.add_argument("--base-workdir", help="a finished run to start every setting from")
     p.add_argument("--study-dir", default="scaling", help="one run directory per setting")
     p.add_argument("--configfile", nargs="*", default=[], help="the base run's config files")
     p.add_argument("--cores", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--out-dir", default="results", help="scaling.md and scaling.json")
+    p.add_argument(
+        "--out-dir", default="results", help="scaling.{md,json} (bias: bias_study.{md,json})"
+    )
     p.set_defaults(func=_scaling)
 
     p = sub.add_parser("direct", help="train the direct CNN control on catalogue bar lengths")
