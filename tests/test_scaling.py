@@ -63,8 +63,11 @@ def test_a_bias_run_becomes_one_row_of_the_bias_study(tmp_path):
     path = tmp_path / scaling.BIAS_SUMMARY
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(summary))
+    pd.DataFrame(
+        {"labels": ["naive classifier", "debiased classifier"], "accuracy_vs_truth": [0.4, 0.99]}
+    ).to_csv(path.with_name("classifier_bias.csv"), index=False)
     row = scaling.STAGES["bias"].collect("theta_40", tmp_path)
     assert (row["cv18_naive"], row["cv18_debiased"], row["low"]) == (0.25, 0.20, 0.02)
     table = scaling.markdown_bias(pd.DataFrame([{**row, "description": "θ = 40"}]))
     assert "| theta_40 | θ = 40 | 41.2 ± 1.1 (40) | 0.300 | 0.250 | 0.200 | 0.190 |" in table
-    assert "| +0.050 [+0.020, +0.080] | base run |" in table
+    assert "| +0.050 [+0.020, +0.080] | 0.400, 0.990 | – |" in table

@@ -36,7 +36,8 @@ def workdir(tiny_run):
 def test_the_dag_builds_survey_tables_and_shards(workdir):
     results = workdir / "results"
     truth = pd.read_parquet(results / "sources" / "synthetic" / "truth.parquet")
-    assert len(truth) == 60
+    assert len(truth) == 80 and truth["in_kaggle"].sum() == 60
+    assert len(pd.read_parquet(results / "catalogues" / "gz2.parquet")) == 80
     for name, spec in [("kaggle", c.KAGGLE_TABLE), ("gz2", c.GZ2_TABLE), ("bars", c.BARS_TABLE)]:
         table = pd.read_parquet(results / "catalogues" / f"{name}.parquet")
         _, problems = c.conform(table, spec, name)
@@ -149,7 +150,7 @@ def test_a_changed_smoothgrad_setting_redoes_the_maps_but_no_training(workdir):
 def test_a_new_cv18_setting_reevaluates_the_bias_without_retraining(workdir):
     run = snakemake(workdir, "-n", overrides={"bias": {"cv18": {"alpha_bins": 4}}})
     assert run.returncode == 0, run.stdout[-2000:]
-    assert _planned_jobs(run.stdout) == {"fit_bias_theta": 1, "evaluate_bias": 1, "all": 1}
+    assert _planned_jobs(run.stdout) == {"label_bias": 1, "evaluate_bias": 1, "all": 1}
 
 
 def test_a_classifier_setting_retrains_both_classifiers_but_keeps_theta(workdir):

@@ -31,18 +31,17 @@ def _truth_of(truth_path: str | None, index: pd.Index) -> pd.DataFrame | None:
 
 
 def run_theta(
-    *, gz2: str, truth: str | None, params: Mapping, seed: int, out_dir: str, figure: str
+    *, gz2: str, truth: str | None, params: Mapping, seed: int, out: str, figure: str
 ) -> dict:
-    """θ and f_s from the labels (Medina eq. 17–18), CV14/CV18 of the labels (and truth)."""
+    """θ and f_s from the labels (Medina eq. 17–18), with the injected θ where known."""
     from gzxai import figures
 
     catalogue = pd.read_parquet(gz2)
     table = debias.usable_galaxies(catalogue)
-    n_bins = max(3, len(table) // params["galaxies_per_bin"])
     fit = bias.fit_theta(
         table["alpha"],
         table["label"],
-        n_bins,
+        theta_bins(len(table), params),
         n_bootstrap=params["bootstrap"],
         seed=seed,
         centre=params["alpha_centre"],
@@ -52,7 +51,6 @@ def run_theta(
         "alpha_centre": params["alpha_centre"],
         "discarded_star_or_no_alpha": len(catalogue) - len(table),
     }
-    sets = {"labels (majority of votes)": table["label"].to_numpy()}
     injected = None
     known = _truth_of(truth, table.index)
     if known is not None:
@@ -62,8 +60,26 @@ def run_theta(
             "relative_error": abs(fit.theta - injected) / injected,
             "true_smooth_fraction": float((known["true_class"] == "smooth").mean()),
         }
+    write_json(summary, out)
+    figures.smooth_fraction_vs_alpha(fit, figure, injected)
+    log.info("theta fit: %s", summary)
+    return summary
+
+
+def theta_bins(n_galaxies: int, params: Mapping) -> int:
+    """Equal-count α bins of the θ fit and of CV14: ``galaxies_per_bin`` each, at least 3."""
+    return max(3, n_galaxies // params["galaxies_per_bin"])
+
+
+def run_label_bias(*, gz2: str, truth: str | None, params: Mapping, seed: int, out: str) -> None:
+    """CV14 and CV18 of the labels over the whole sample (and of the true classes where known)."""
+    table = debias.usable_galaxies(pd.read_parquet(gz2))
+    sets = {"labels (majority of votes)": table["label"].to_numpy()}
+    known = _truth_of(truth, table.index)
+    if known is not None:
         sets["true classes (synthetic)"] = (known["true_class"] == "smooth").astype(int).to_numpy()
     draws = debias.cv18_draws(table, sets, params["cv18"], seed)
+    n_bins = theta_bins(len(table), params)
     rows = [
         {
             "labels": name,
@@ -73,12 +89,7 @@ def run_theta(
         }
         for name, values in sets.items()
     ]
-    out = Path(out_dir)
-    write_json(summary, out / "theta.json")
-    write_csv(pd.DataFrame(rows), out / "label_bias.csv")
-    figures.smooth_fraction_vs_alpha(fit, figure, injected)
-    log.info("theta fit: %s", summary)
-    return summary
+    write_csv(pd.DataFrame(rows), out)
 
 
 def test_galaxies(gz2: str, params: Mapping) -> pd.DataFrame:

@@ -257,8 +257,16 @@ def _bias_theta(args: argparse.Namespace) -> None:
         truth=args.truth,
         params=json.loads(args.params),
         seed=args.seed,
-        out_dir=args.out_dir,
+        out=args.out,
         figure=args.figure,
+    )
+
+
+def _bias_labels(args: argparse.Namespace) -> None:
+    from gzxai.biasstage import run_label_bias
+
+    run_label_bias(
+        gz2=args.gz2, truth=args.truth, params=json.loads(args.params), seed=args.seed, out=args.out
     )
 
 
@@ -542,14 +550,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batches", help="cache folder of answered SQL batches")
     p.set_defaults(func=_fetch)
 
-    p = sub.add_parser("bias-theta", help="fit the resolution bias θ; CV14/CV18 of the labels")
-    p.add_argument("--gz2", required=True, help="gz2.parquet")
-    p.add_argument("--truth", help="truth.parquet (synthetic survey only)")
-    p.add_argument("--params", required=True, help="JSON: the bias block")
-    p.add_argument("--seed", type=int, required=True)
-    p.add_argument("--out-dir", required=True)
-    p.add_argument("--figure", required=True)
-    p.set_defaults(func=_bias_theta)
+    for name, func, what in (
+        ("bias-theta", _bias_theta, "fit the resolution bias θ and f_s (theta.json)"),
+        ("bias-labels", _bias_labels, "CV14/CV18 of the labels (label_bias.csv)"),
+    ):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("--gz2", required=True, help="gz2.parquet")
+        p.add_argument("--truth", help="truth.parquet (synthetic survey only)")
+        p.add_argument("--params", required=True, help="JSON: the bias block without classifier")
+        p.add_argument("--seed", type=int, required=True)
+        p.add_argument("--out", required=True)
+        if name == "bias-theta":
+            p.add_argument("--figure", required=True)
+        p.set_defaults(func=func)
 
     p = sub.add_parser("bias-train", help="train the naive or the debiased smooth/disk classifier")
     p.add_argument("--kind", required=True, choices=["naive", "debiased"])

@@ -158,8 +158,11 @@ def study(
     return table
 
 
-def _wall_time(seconds) -> str:
-    return "base run" if seconds is None or pd.isna(seconds) else f"{seconds / 60:.0f} min"
+def _wall_time(row: dict) -> str:
+    seconds = row["seconds"]
+    if seconds is None or pd.isna(seconds):
+        return "base run" if row["setting"] == "default" else "–"
+    return f"{seconds / 60:.0f} min"
 
 
 def markdown(table: pd.DataFrame) -> str:
@@ -185,7 +188,7 @@ def markdown(table: pd.DataFrame) -> str:
         lines.append(
             f"| {r['setting']} | {r['description']} | {r['headline']} | "
             + " | ".join(cells)
-            + f" | {_wall_time(r['seconds'])} |"
+            + f" | {_wall_time(r)} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -199,6 +202,8 @@ def collect_bias(name: str, work: Path) -> dict:
     """One row of the bias study from a run directory's bias summary."""
     summary = json.loads((work / BIAS_SUMMARY).read_text())
     cv18 = {label: value["mean"] for label, value in summary["cv18"].items()}
+    table = pd.read_csv(work / BIAS_SUMMARY.with_name("classifier_bias.csv")).set_index("labels")
+    truth_accuracy = table.get("accuracy_vs_truth", pd.Series(dtype=float))
     verdict = summary.get("debiased_below_naive", {})
     low, high = verdict.get("interval_95", [None, None])
     return {
@@ -210,6 +215,8 @@ def collect_bias(name: str, work: Path) -> dict:
         "cv18_naive": cv18.get("naive classifier"),
         "cv18_debiased": cv18.get("debiased classifier"),
         "cv18_truth": cv18.get("true classes"),
+        "accuracy_naive": truth_accuracy.get("naive classifier"),
+        "accuracy_debiased": truth_accuracy.get("debiased classifier"),
         "naive_minus_debiased": verdict.get("naive_minus_debiased"),
         "low": low,
         "high": high,
@@ -220,7 +227,7 @@ def collect_bias(name: str, work: Path) -> dict:
 def markdown_bias(table: pd.DataFrame) -> str:
     head = (
         "| setting | what changes | θ fit (injected) | CV18 labels | CV18 naive | CV18 debiased "
-        "| CV18 truth | naive − debiased [95%] | wall time |"
+        "| CV18 truth | naive − debiased [95%] | accuracy vs truth: naive, debiased | wall time |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
 
@@ -234,7 +241,8 @@ def markdown_bias(table: pd.DataFrame) -> str:
             f"{injected} | "
             + " | ".join(cell(r[k]) for k in ("cv18_labels", "cv18_naive", "cv18_debiased"))
             + f" | {cell(r['cv18_truth'])} | {r['naive_minus_debiased']:+.3f} "
-            f"[{r['low']:+.3f}, {r['high']:+.3f}] | {_wall_time(r['seconds'])} |"
+            f"[{r['low']:+.3f}, {r['high']:+.3f}] | {cell(r['accuracy_naive'])}, "
+            f"{cell(r['accuracy_debiased'])} | {_wall_time(r)} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -3,11 +3,6 @@ rule fit_bias_theta:
         unpack(bias_inputs),
     output:
         theta="results/bias/theta.json",
-        label_bias=report(
-            "results/bias/label_bias.csv",
-            caption="../report/label_bias.rst",
-            category="Resolution bias",
-        ),
         figure=report(
             "results/figures/smooth_fraction_vs_alpha.png",
             caption="../report/smooth_fraction.rst",
@@ -25,16 +20,42 @@ rule fit_bias_theta:
         runtime=30,
     params:
         settings=theta_settings(),
-        code=stage_code("bias", "debias", "biasstage", "figures"),
         seed=config["seed"],
-        truth=lambda wildcards, input: (
-            f"--truth {input.truth}" if "truth" in input.keys() else ""
-        ),
-        out_dir=lambda wildcards, output: str(Path(output.theta).parent),
+        truth=optional_argument("truth"),
+        code=stage_code("bias", "debias", "biasstage", "figures"),
     shell:
         "python -m gzxai bias-theta --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
-        " --params {params.settings:q} --out-dir {params.out_dir:q}"
-        " --figure {output.figure:q} > {log:q} 2>&1"
+        " --params {params.settings:q} --out {output.theta:q} --figure {output.figure:q}"
+        " > {log:q} 2>&1"
+
+
+rule label_bias:
+    input:
+        unpack(bias_inputs),
+    output:
+        report(
+            "results/bias/label_bias.csv",
+            caption="../report/label_bias.rst",
+            category="Resolution bias",
+        ),
+    log:
+        "results/logs/label_bias.log",
+    conda:
+        ENV
+    container:
+        ANALYSIS_IMAGE
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        settings=label_bias_settings(),
+        seed=config["seed"],
+        truth=optional_argument("truth"),
+        code=stage_code("bias", "debias", "biasstage"),
+    shell:
+        "python -m gzxai bias-labels --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
+        " --params {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule train_bias_classifier:
@@ -137,9 +158,7 @@ rule evaluate_bias:
     params:
         settings=bias_evaluation_settings(),
         code=stage_code("bias", "debias", "biasstage", "figures"),
-        truth=lambda wildcards, input: (
-            f"--truth {input.truth}" if "truth" in input.keys() else ""
-        ),
+        truth=optional_argument("truth"),
         out_dir=lambda wildcards, output: str(Path(output.table).parent),
         figures_dir=lambda wildcards, output: str(Path(output.grad_cam).parent),
     shell:

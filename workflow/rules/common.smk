@@ -174,9 +174,18 @@ def classifier_inputs(wildcards):
 
 
 def theta_settings():
-    """The θ fit's own keys: a classifier setting must not refit θ (and so retrain the
-    debiased classifier)."""
-    return as_json({k: v for k, v in config["bias"].items() if k != "classifier"})
+    """The θ fit's own keys: no other setting may refit θ (that retrains the debiased
+    classifier)."""
+    return as_json(
+        {
+            k: config["bias"][k]
+            for k in ("galaxies_per_bin", "alpha_centre", "bootstrap")
+        }
+    )
+
+
+def label_bias_settings():
+    return as_json({k: config["bias"][k] for k in ("galaxies_per_bin", "cv18")})
 
 
 def classifier_split():
@@ -222,6 +231,7 @@ def final_outputs():
         outputs += shard_paths(dataset)
     outputs.append("results/ensemble/table1.csv")
     outputs.append("results/bias/theta.json")
+    outputs.append("results/bias/label_bias.csv")
     outputs.append("results/bias/classifier_bias.csv")
     outputs.append("results/bars/summary.json")
     outputs.append("results/figures/fig3_bar_isolation.png")
