@@ -92,7 +92,7 @@ def run_label_bias(*, gz2: str, truth: str | None, params: Mapping, seed: int, o
     write_csv(pd.DataFrame(rows), out)
 
 
-def test_galaxies(gz2: str, params: Mapping) -> pd.DataFrame:
+def classifier_test_galaxies(gz2: str, params: Mapping) -> pd.DataFrame:
     """The classifiers' test galaxies: the split ``bias-train`` used, from the same seed."""
     from gzxai.train import assign_splits
 
@@ -153,7 +153,7 @@ def run_evaluate(
     from gzxai.images import read_by_id
     from gzxai.train import load_model
 
-    test = test_galaxies(gz2, params)
+    test = classifier_test_galaxies(gz2, params)
     scores = {
         kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
         for kind, path in zip(debias.KINDS, predictions, strict=True)
