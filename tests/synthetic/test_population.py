@@ -51,6 +51,19 @@ def test_same_seed_same_population_other_seed_other(default_config):
     assert not a["alpha"].equals(c["alpha"])
 
 
+def test_size_scale_changes_resolution_only(default_config):
+    """GZ2 images are scaled to petroR90, so a size scale moves α and the PSF in pixels only."""
+    cfg = population_config(default_config, 400)
+    full = draw_population(cfg, 7)
+    half = draw_population(dataclasses.replace(cfg, size_scale=0.5), 7)
+    galaxies = full["true_class"] != "star"
+    np.testing.assert_allclose(half["alpha"][galaxies], 0.5 * full["alpha"][galaxies], rtol=1e-9)
+    np.testing.assert_allclose(half["psf_fwhm_px"], 2 * full["psf_fwhm_px"], rtol=1e-9)
+    np.testing.assert_allclose(half["petro_r90_kpc"], 0.5 * full["petro_r90_kpc"], rtol=1e-9)
+    for pixel_column in ["disk_h_px", "bulge_re_px", "bar_half_length_px", "true_class"]:
+        pd.testing.assert_series_equal(half[pixel_column], full[pixel_column])
+
+
 def test_population_geometry_and_classes(default_config):
     cfg = population_config(default_config, 4000)
     pop = draw_population(cfg, 1)

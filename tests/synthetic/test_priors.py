@@ -43,3 +43,13 @@ def test_clipping_keeps_draws_inside_the_inner_quantiles():
     levels = np.asarray(shipped["quantile_levels"])
     upper = np.interp(0.95, levels, shipped["quantiles"]["length_scaled"])
     assert drawn["length_scaled"].max() <= upper + 1e-9
+
+
+def test_shen2003_median_sizes_at_known_magnitudes():
+    # Late types at M0 = −20.52: log R = 0.084·20.52 + 0.32·log 2 − 1.31 = 0.5100.
+    assert priors.shen2003_median_r50(-20.52) == pytest.approx(10**0.5100, rel=1e-3)
+    # Early types at M_r = −21: log R = 0.24·21 − 4.63 = 0.41.
+    assert priors.shen2003_median_r50(-21.0, early_type=True) == pytest.approx(10**0.41)
+    # Brighter galaxies are larger, early types more steeply so.
+    bright, faint = priors.shen2003_median_r50(np.array([-22.0, -19.0]))
+    assert bright > 2 * faint

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import astropy.units as u
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,6 +82,30 @@ def test_flux_limited_galaxies_extend_gz2_and_leave_kaggle_and_hoyle_unchanged(
         names = sorted(p.name for p in getattr(one, folder).glob("*.jpg"))
         assert names == sorted(p.name for p in getattr(two, folder).glob("*.jpg"))
     assert len(pd.read_csv(two.gz2_mapping)) == len(list(two.gz2_images.glob("*.jpg"))) == 60
+
+
+def test_size_check_compares_half_light_radii_with_shen2003():
+    from gzxai.synthetic.priors import shen2003_median_r50
+    from gzxai.units import cosmology, kpc_to_angle
+
+    cosmo = cosmology()
+    magnitudes = np.array([-19.5, -20.5, -21.5, -22.0])
+    redshift = np.full(4, 0.04)
+    kinds = ["disk", "disk", "smooth", "smooth"]
+    early = np.array([k == "smooth" for k in kinds])
+    on_relation = np.where(
+        early, shen2003_median_r50(magnitudes, True), shen2003_median_r50(magnitudes)
+    )
+    scale = np.array([1.0, 1.0, 2.0, 2.0])
+    truth = pd.DataFrame(
+        {
+            "true_class": kinds,
+            "abs_mag_r": magnitudes,
+            "redshift": redshift,
+            "petro_r50_arcsec": kpc_to_angle(on_relation * scale * u.kpc, redshift, cosmo).value,
+        }
+    )
+    assert survey_mod.size_check(truth, cosmo) == {"disk": 1.0, "smooth": 2.0}
 
 
 def test_hoyle_scatter_is_human_like(survey_root):

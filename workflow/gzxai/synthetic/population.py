@@ -52,6 +52,7 @@ class PopulationConfig:
     alpha_independent_of_class: bool
     cosmology_h0: float
     cosmology_omega_m: float
+    size_scale: float = 1.0
 
     @classmethod
     def from_config(cls, block: dict, conventions: dict) -> PopulationConfig:
@@ -227,9 +228,8 @@ def _structure(
     px_per_unit = R90_PX / radii["r90"]
 
     redshift = drawn["redshift"].to_numpy()
-    size_arcsec = kpc_to_angle(
-        10 ** drawn["log10_petro_r90_kpc"].to_numpy() * u.kpc, redshift, cosmo
-    )
+    r90_kpc_drawn = cfg.size_scale * 10 ** drawn["log10_petro_r90_kpc"].to_numpy() * u.kpc
+    size_arcsec = kpc_to_angle(r90_kpc_drawn, redshift, cosmo)
     r90_arcsec = size_arcsec.to_value(u.arcsec)
     if cfg.alpha_independent_of_class:
         # The drawn size fixes the Petrosian radius a pure exponential disk of that petroR90

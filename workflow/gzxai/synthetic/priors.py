@@ -44,6 +44,12 @@ COPULA_VARIABLES = (
     "abs_mag_r",
 )
 N_QUANTILES = 201
+#: Shen et al. (2003, MNRAS 343, 978) Table 1: median r-band Petrosian half-light radius of
+#: SDSS galaxies against M_r (h = 0.7). Late types: log R = −0.4 α M + (β − α) log(1 + 10^(−0.4
+#: (M − M0))) + γ; early types: log R = −0.4 a M + b. Not used to draw sizes (those come from
+#: the bar catalogues): an outside yardstick the survey summary compares its sizes with.
+SHEN2003_LATE_TYPE = {"alpha": 0.21, "beta": 0.53, "gamma": -1.31, "m0": -20.52}
+SHEN2003_EARLY_TYPE = {"a": 0.6, "b": -4.63}
 ERWIN_COLUMNS = [
     "objid",
     "sma_kpc",
@@ -100,6 +106,17 @@ def derive(hoyle_path: Path, erwin_path: Path) -> dict:
             float((table["length_stdev"] / table["length_avg"]).median()), 4
         ),
     }
+
+
+def shen2003_median_r50(abs_mag_r: np.ndarray, early_type: bool = False) -> np.ndarray:
+    """Median Petrosian half-light radius in kpc (h = 0.7) at r-band absolute magnitude M_r."""
+    m = np.asarray(abs_mag_r, dtype=float)
+    if early_type:
+        e = SHEN2003_EARLY_TYPE
+        return 10 ** (-0.4 * e["a"] * m + e["b"])
+    t = SHEN2003_LATE_TYPE
+    bend = np.log10(1 + 10 ** (-0.4 * (m - t["m0"])))
+    return 10 ** (-0.4 * t["alpha"] * m + (t["beta"] - t["alpha"]) * bend + t["gamma"])
 
 
 @functools.cache

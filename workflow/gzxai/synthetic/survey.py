@@ -25,6 +25,7 @@ import astropy.units as u
 import numpy as np
 import pandas as pd
 from astropy.coordinates import SkyCoord
+from astropy.cosmology import FLRW
 from PIL import Image
 from tqdm import tqdm
 
@@ -418,7 +419,27 @@ def write_survey(cfg: SurveyConfig, root: Path, threads: int = 1, progress: bool
         "bias_flipped": int(truth["bias_flipped"].sum()),
         "theta": cfg.votes.theta,
         "alpha_quartiles": np.quantile(truth["alpha"], [0.25, 0.5, 0.75]).round(2).tolist(),
+        "r50_over_shen2003": size_check(truth, cosmology(h0, om)),
     }
+
+
+def size_check(truth: pd.DataFrame, cosmo: FLRW) -> dict[str, float]:
+    """Median half-light radius over Shen et al. (2003)'s SDSS median at the same M_r.
+
+    Disks are compared with Shen's late types and smooth galaxies with the early types. The
+    real galaxies scatter about Shen's medians by σ(ln R) ≈ 0.25–0.3, so a median ratio far
+    from 1 says the survey's galaxies are larger or smaller on the sky than SDSS galaxies of
+    their luminosity, and their resolution α with them.
+    """
+    r50_kpc = angle_to_kpc(
+        truth["petro_r50_arcsec"].to_numpy() * u.arcsec, truth["redshift"].to_numpy(), cosmo
+    ).to_value(u.kpc)
+    ratios = {}
+    for kind, early in (("disk", False), ("smooth", True)):
+        chosen = (truth["true_class"] == kind).to_numpy()
+        yardstick = priors_mod.shen2003_median_r50(truth.loc[chosen, "abs_mag_r"], early)
+        ratios[kind] = round(float(np.median(r50_kpc[chosen] / yardstick)), 3)
+    return ratios
 
 
 def _move_into_place(stage: SourceLayout, final: SourceLayout) -> None:
