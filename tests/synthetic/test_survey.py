@@ -106,6 +106,7 @@ def test_size_check_compares_half_light_radii_with_shen2003():
         }
     )
     assert survey_mod.size_check(truth, cosmo) == {"disk": 1.0, "smooth": 2.0}
+    assert survey_mod.size_check(truth.head(2), cosmo) == {"disk": 1.0, "smooth": None}
 
 
 def test_hoyle_scatter_is_human_like(survey_root):

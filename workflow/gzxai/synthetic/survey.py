@@ -423,7 +423,7 @@ def write_survey(cfg: SurveyConfig, root: Path, threads: int = 1, progress: bool
     }
 
 
-def size_check(truth: pd.DataFrame, cosmo: FLRW) -> dict[str, float]:
+def size_check(truth: pd.DataFrame, cosmo: FLRW) -> dict[str, float | None]:
     """Median half-light radius over Shen et al. (2003)'s SDSS median at the same M_r.
 
     Disks are compared with Shen's late types and smooth galaxies with the early types. The
@@ -434,9 +434,12 @@ def size_check(truth: pd.DataFrame, cosmo: FLRW) -> dict[str, float]:
     r50_kpc = angle_to_kpc(
         truth["petro_r50_arcsec"].to_numpy() * u.arcsec, truth["redshift"].to_numpy(), cosmo
     ).to_value(u.kpc)
-    ratios = {}
+    ratios: dict[str, float | None] = {}
     for kind, early in (("disk", False), ("smooth", True)):
         chosen = (truth["true_class"] == kind).to_numpy()
+        if not chosen.any():
+            ratios[kind] = None  # a tiny survey without this class
+            continue
         yardstick = priors_mod.shen2003_median_r50(truth.loc[chosen, "abs_mag_r"], early)
         ratios[kind] = round(float(np.median(r50_kpc[chosen] / yardstick)), 3)
     return ratios
