@@ -50,6 +50,6 @@ def test_shen2003_median_sizes_at_known_magnitudes():
     assert priors.shen2003_median_r50(-20.52) == pytest.approx(10**0.5100, rel=1e-3)
     # Early types at M_r = −21: log R = 0.24·21 − 4.63 = 0.41.
     assert priors.shen2003_median_r50(-21.0, early_type=True) == pytest.approx(10**0.41)
-    # Brighter galaxies are larger, early types more steeply so.
+    # Brighter late types are larger: 5.7 kpc at M_r = −22 against 2.1 kpc at −19.
     bright, faint = priors.shen2003_median_r50(np.array([-22.0, -19.0]))
     assert bright > 2 * faint
