@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,16 @@ def shared_file(name: str) -> Path:
             f"real reference file {path} is not present (only beside a gzxai checkout in CI)"
         )
     return path
+
+
+def real_gz2_hart16_header() -> list[str]:
+    """The real gz2_hart16.csv header: the columns its description file documents, in order,
+    with the class column under the name the real file uses (``gz2_class``, documented as
+    ``gz2class``)."""
+    lines = shared_file("gz2_hart16.txt").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("-----")) + 1
+    names = [line.split()[0] for line in lines[start:] if line.strip()]
+    return ["gz2_class" if name == "gz2class" else name for name in names]
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +69,25 @@ def survey_root(tmp_path_factory: pytest.TempPathFactory, default_config: dict) 
     cfg = SurveyConfig.from_config(small_config(default_config, 150, flux_limited=30))
     write_survey(cfg, root, progress=False)
     return root
+
+
+@pytest.fixture
+def survey_copy(survey_root: Path, tmp_path: Path):
+    """A private copy of the synthetic survey that a test may damage."""
+    from gzxai.layout import SourceLayout
+
+    root = tmp_path / "synthetic"
+    shutil.copytree(survey_root, root)
+    return SourceLayout(root)
+
+
+@pytest.fixture
+def server():
+    """A real HTTP server on 127.0.0.1 standing in for the remote sources."""
+    from .http_stand_in import StandIn
+
+    with StandIn() as stand_in:
+        yield stand_in
 
 
 def run_snakemake(

@@ -2,7 +2,6 @@ import shutil
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from gzxai import catalogues
 from gzxai.layout import SourceLayout
@@ -14,14 +13,6 @@ from .conftest import shared_file
 BARS = dict(
     length_units=HoyleLengthUnits.PAPER, length_scaled=LengthScaled.PETRO_R90_FRACTION, hubble_h=0.7
 )
-
-
-@pytest.fixture
-def survey_copy(survey_root, tmp_path):
-    """A private copy of the synthetic survey that a test may damage."""
-    root = tmp_path / "synthetic"
-    shutil.copytree(survey_root, root)
-    return SourceLayout(root)
 
 
 def test_kaggle_table_holds_every_image_and_the_tree_sums(survey_root):
@@ -50,7 +41,10 @@ def test_kaggle_rows_that_break_the_tree_are_quarantined_with_reasons(survey_cop
     reasons = dict(zip(built.quarantine["id"].astype(int), built.quarantine["reason"], strict=True))
     assert reasons[int(broken_id)].startswith("tree sum: Class1 deviates by 0.3000")
     assert reasons[int(negative_id)] == "vote fraction outside [0, 1]"
-    assert reasons[int(table["GalaxyID"].iloc[3])] == "image missing"
+    missing_id = table["GalaxyID"].iloc[3]
+    assert reasons[int(missing_id)] == (
+        f"image missing: expected kaggle/images_training_rev1/{missing_id}.jpg"
+    )
     assert int(small_id) in built.table["galaxy_id"].to_numpy()
     assert built.summary["quarantine_reasons"] == {
         "tree sum": 1,

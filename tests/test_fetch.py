@@ -40,12 +40,6 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture
-def server():
-    with StandIn() as stand_in:
-        yield stand_in
-
-
 def test_a_full_download_is_verified_and_renamed(server, tmp_path):
     data = os.urandom(3 * fetch.CHUNK + 17)
     server.files["/data.bin"] = data

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from gzxai.train import (
     ShardStream,
     TrainingConfig,
     assign_splits,
+    load_model,
     predict_shards,
     rmse_loss,
     train_member,
@@ -106,41 +109,84 @@ class KillMidEpoch(keras.callbacks.Callback):
             raise KilledError
 
 
-def test_a_killed_training_resumes_from_the_last_epoch(tiny_shards, tmp_path):
+def training_run(tiny_shards, folder, **changes):
+    """train_member's arguments for a 5-epoch run on the tiny shards, outputs in ``folder``;
+    patiences of 1 so that the learning rate and early stopping act within the run."""
     paths, labels, _ = tiny_shards
     ids = labels.index.to_numpy()
     splits = pd.Series(np.where(ids % 5 == 0, "val", "train"), index=ids)
-    train_cfg = TrainingConfig(
-        batch_size=8, max_epochs=4, learning_rate=1e-3, loss="rmse", reduce_lr_factor=0.5,
-        reduce_lr_patience=5, early_stopping_patience=5, shuffle_buffer=32, augment=AugmentConfig(),
+    settings = dict(
+        batch_size=8, max_epochs=5, learning_rate=1e-3, loss="rmse", reduce_lr_factor=0.5,
+        reduce_lr_patience=1, early_stopping_patience=3, shuffle_buffer=32,
+        augment=AugmentConfig(),
     )  # fmt: skip
-    outputs = {name: tmp_path / name for name in ("model.keras", "history.csv", "training.json")}
-    run = dict(
+    settings.update(changes)
+    return dict(
         model_cfg=ModelConfig("vgg_compact", head_units=(8,), width=4),
-        train_cfg=train_cfg,
+        train_cfg=TrainingConfig(**settings),
         shard_paths=paths,
         labels=labels,
         splits=splits,
         image_size=16,
         seed=3,
-        work_dir=tmp_path / "work",
-        model_path=outputs["model.keras"],
-        history_path=outputs["history.csv"],
-        summary_path=outputs["training.json"],
+        work_dir=folder / "work",
+        model_path=folder / "model.keras",
+        history_path=folder / "history.csv",
+        summary_path=folder / "training.json",
     )
+
+
+def weights_of(path):
+    return [np.asarray(w) for w in load_model(path).get_weights()]
+
+
+def test_a_killed_training_resumes_and_ends_as_the_uninterrupted_run(tiny_shards, tmp_path):
+    whole = training_run(tiny_shards, tmp_path / "whole")
+    assert train_member(**whole)["resumed"] is False
+
+    run = training_run(tiny_shards, tmp_path / "killed")
     with pytest.raises(KilledError):
         train_member(**run, extra_callbacks=[KillMidEpoch(epoch=2)])
-    assert not any(path.exists() for path in outputs.values())
-    assert (tmp_path / "work" / "backup").is_dir()
-    assert pd.read_csv(tmp_path / "work" / "history.csv")["epoch"].tolist() == [0, 1]
+    assert not any(run[k].exists() for k in ("model_path", "history_path", "summary_path"))
+    state = json.loads((run["work_dir"] / "checkpoint" / "state.json").read_text())
+    assert state["epoch"] == 1  # epochs 0 and 1 finished
+    assert pd.read_csv(run["work_dir"] / "history.csv")["epoch"].tolist() == [0, 1]
 
     summary = train_member(**run)
     assert summary["resumed"] is True
-    assert summary["epochs"] == 4
-    history = pd.read_csv(outputs["history.csv"])
-    assert history["epoch"].tolist() == [0, 1, 2, 3]
-    assert not (tmp_path / "work").exists()
-
-    predictions = predict_shards(outputs["model.keras"], paths)
+    assert not run["work_dir"].exists()
+    for expected, resumed in zip(weights_of(whole["model_path"]), weights_of(run["model_path"]),
+                                 strict=True):  # fmt: skip
+        np.testing.assert_array_equal(resumed, expected)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(run["history_path"]), pd.read_csv(whole["history_path"])
+    )
+    predictions = predict_shards(run["model_path"], tiny_shards[0])
     assert predictions.shape == (80, 37)
-    assert set(predictions.index) == set(ids)
+    pd.testing.assert_frame_equal(predictions, predict_shards(whole["model_path"], tiny_shards[0]))
+
+
+def test_a_checkpoint_of_other_settings_is_discarded_and_training_starts_over(
+    tiny_shards, tmp_path, caplog
+):
+    run = training_run(tiny_shards, tmp_path / "run")
+    with pytest.raises(KilledError):
+        train_member(**run, extra_callbacks=[KillMidEpoch(epoch=1)])
+    changed = training_run(tiny_shards, tmp_path / "run", learning_rate=5e-4)
+    with caplog.at_level("WARNING"):
+        summary = train_member(**changed)
+    assert summary["resumed"] is False
+    assert "made by other settings, data or code" in caplog.text
+    assert pd.read_csv(changed["history_path"])["epoch"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_an_unreadable_checkpoint_is_discarded_not_fatal(tiny_shards, tmp_path, caplog):
+    run = training_run(tiny_shards, tmp_path / "run", max_epochs=2)
+    with pytest.raises(KilledError):
+        train_member(**run, extra_callbacks=[KillMidEpoch(epoch=1)])
+    model = run["work_dir"] / "checkpoint" / "model.keras"
+    model.write_bytes(model.read_bytes()[:1000])  # as a full disk leaves it
+    with caplog.at_level("WARNING"):
+        summary = train_member(**run)
+    assert summary["resumed"] is False and summary["epochs"] == 2
+    assert "cannot be restored" in caplog.text

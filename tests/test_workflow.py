@@ -114,7 +114,7 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     assert run.returncode == 0, run.stdout[-2000:]
     jobs = _planned_jobs(run.stdout)
     assert jobs == {
-        "resize": 4, "train": 3, "predict": 3, "ensemble": 1,
+        "resize": 4, "catalogue_summary": 3, "split": 1, "train": 3, "predict": 3, "ensemble": 1,
         "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
         **BAR_STAGE, "saliency": 6, "train_direct": 1, "all": 1,
     }  # fmt: skip
@@ -233,7 +233,8 @@ def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):
     assert run.returncode == 0, run.stdout[-2000:]
     # The bar table feeds only the bar stage: its images, maps and measurements.
     assert _planned_jobs(run.stdout) == {
-        "catalogue": 1, "resize": 1, "saliency": 6, "train_direct": 1, **BAR_STAGE, "all": 1
+        "catalogue": 1, "resize": 1, "catalogue_summary": 1, "saliency": 6, "train_direct": 1,
+        **BAR_STAGE, "all": 1,
     }  # fmt: skip
     assert "wildcards: table=bars" in run.stdout
 

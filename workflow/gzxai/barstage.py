@@ -108,9 +108,23 @@ def _lengths(paths: Sequence[str], bars: pd.DataFrame, conv: bareval.Conventions
     return bareval.with_lengths(table, bars, conv)
 
 
-def run_select(*, measurements: Sequence[str], bars: str, out_dir: str, params: Mapping) -> None:
+def read_bars(bars: str, images: str | None) -> pd.DataFrame:
+    """The bar catalogue's galaxies that have a readable image (the ones with maps)."""
+    from gzxai.images import with_images
+
+    return with_images(pd.read_parquet(bars), images, "dr7objid", bars)
+
+
+def run_select(
+    *,
+    measurements: Sequence[str],
+    bars: str,
+    out_dir: str,
+    params: Mapping,
+    images: str | None = None,
+) -> None:
     """Table 2 from the validation third (run 1 only)."""
-    catalogue = pd.read_parquet(bars)
+    catalogue = read_bars(bars, images)
     lengths = _lengths(measurements, catalogue, conventions(params))
     split = catalogue_split(catalogue["dr7objid"].to_numpy(), params)
     validation = lengths[lengths["dr7objid"].isin(split.index[split == bareval.VALIDATION])]
@@ -132,11 +146,13 @@ def run_evaluate(
     out_dir: str,
     figure: str,
     params: Mapping,
+    images: str | None = None,
 ) -> dict:
     """Test metrics of every selected method and the direct CNN; Fig. 4; the summary."""
     from gzxai import figures
 
-    catalogue = pd.read_parquet(bars)
+    everything = pd.read_parquet(bars)
+    catalogue = read_bars(bars, images)
     conv = conventions(params)
     lengths = _lengths(measurements, catalogue, conv)
     chosen = pd.read_csv(selection)
@@ -157,6 +173,13 @@ def run_evaluate(
         seed=int(params["seed"]),
         catalogue_error=float(block["catalogue_error"]),
     )
+    left_out = everything.loc[~everything["dr7objid"].isin(catalogue["dr7objid"]), "dr7objid"]
+    left_out_split = catalogue_split(left_out.to_numpy(), params)
+    summary["without_readable_image"] = {
+        "catalogue": len(left_out),
+        "test": int((left_out_split == bareval.TEST).sum()),
+        "dr7objids": [int(i) for i in left_out],
+    }
     out = Path(out_dir)
     write_csv(results, out / "test_metrics.csv")
     write_text(bareval.markdown_results(results, summary), out / "test_metrics.md")

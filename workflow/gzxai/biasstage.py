@@ -92,11 +92,15 @@ def run_label_bias(*, gz2: str, truth: str | None, params: Mapping, seed: int, o
     write_csv(pd.DataFrame(rows), out)
 
 
-def classifier_test_galaxies(gz2: str, params: Mapping) -> pd.DataFrame:
-    """The classifiers' test galaxies: the split ``bias-train`` used, from the same seed."""
+def classifier_test_galaxies(gz2: str, params: Mapping, images: str | None = None) -> pd.DataFrame:
+    """The classifiers' test galaxies: the split ``bias-train`` used, from the same seed (of
+    the galaxies with a readable image, as there)."""
+    from gzxai.images import with_images
     from gzxai.train import assign_splits
 
-    galaxies = debias.usable_galaxies(pd.read_parquet(gz2))
+    galaxies = debias.usable_galaxies(
+        with_images(pd.read_parquet(gz2), images, "dr7objid", "bias-evaluate")
+    )
     split = assign_splits(
         galaxies.index.to_numpy(),
         params["seed"],
@@ -147,13 +151,14 @@ def run_evaluate(
     params: Mapping,
     out_dir: str,
     figures_dir: str,
+    images: str | None = None,
 ) -> dict:
     """Medina's Table 1 with paired CV18 differences, the summary, Sérsic and Grad-CAM figures."""
     from gzxai import figures
     from gzxai.images import read_by_id
     from gzxai.train import load_model
 
-    test = classifier_test_galaxies(gz2, params)
+    test = classifier_test_galaxies(gz2, params, images)
     scores = {
         kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
         for kind, path in zip(debias.KINDS, predictions, strict=True)

@@ -58,22 +58,33 @@ def _set_aside(
     source: Path,
     id_column: str,
     reason: Iterable[str] | str,
-    column: str | None = None,
+    column: Iterable[str | None] | str | None = None,
+    value: Iterable[object] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split off the rows in ``mask`` as quarantine rows with a reason each."""
+    """Split off the rows in ``mask`` as quarantine rows, each with its file line (where the
+    table still carries :data:`gzxai.contracts.LINE`), id, column, value and reason."""
     mask = np.asarray(mask, dtype=bool)
-    reasons = [reason] * int(mask.sum()) if isinstance(reason, str) else list(reason)
+    n = int(mask.sum())
+    removed = table.loc[mask]
+
+    def per_row(item, default):
+        if item is None:
+            return [default] * n
+        return [item] * n if isinstance(item, str) else list(item)
+
+    lines = removed[c.LINE] if c.LINE in removed.columns else [None] * n
+    ids = removed[id_column]
     report = c.quarantine_frame(
         [
-            {
-                "file": str(source),
-                "row": None,
-                "id": str(i),
-                "column": column,
-                "value": None,
-                "reason": r,
-            }
-            for i, r in zip(table.loc[mask, id_column], reasons, strict=True)
+            c.quarantine_record(source, r, row=line, id=i, column=col, value=v)
+            for line, i, col, v, r in zip(
+                lines,
+                ids,
+                per_row(column, id_column),
+                per_row(value, None) if value is not None else list(ids),
+                per_row(reason, ""),
+                strict=True,
+            )
         ]
     )
     return table.loc[~mask].reset_index(drop=True), report
@@ -93,37 +104,47 @@ def build_kaggle(layout: SourceLayout, tree_sum_tolerance: float) -> Built:
     n_read = len(solutions) + int(quarantine["row"].notna().sum())
     fractions = solutions[tree.kaggle_columns].to_numpy()
 
-    out_of_range = ((fractions < 0) | (fractions > 1)).any(axis=1)
+    outside = (fractions < 0) | (fractions > 1)
+    out_of_range = outside.any(axis=1)
+    first = outside[out_of_range].argmax(axis=1)
+    rows = np.flatnonzero(out_of_range)
     solutions, report = _set_aside(
         solutions,
         out_of_range,
         source=layout.kaggle_solutions,
         id_column="GalaxyID",
         reason="vote fraction outside [0, 1]",
+        column=[tree.kaggle_columns[j] for j in first],
+        value=[fractions[i, j] for i, j in zip(rows, first, strict=True)],
     )
     quarantine = pd.concat([quarantine, report], ignore_index=True)
 
     deviations = tree.kaggle_sum_deviations(solutions[tree.kaggle_columns].to_numpy())
     worst = deviations.argmax(axis=1)
     broken = deviations.max(axis=1) > tree_sum_tolerance
-    reasons = [
-        f"tree sum: {tree.tasks[j].kaggle} deviates by {deviations[i, j]:.4f} "
-        f"(tolerance {tree_sum_tolerance})"
-        for i, j in zip(np.flatnonzero(broken), worst[broken], strict=True)
-    ]
+    broken_rows = list(zip(np.flatnonzero(broken), worst[broken], strict=True))
     solutions, report = _set_aside(
-        solutions, broken, source=layout.kaggle_solutions, id_column="GalaxyID", reason=reasons
+        solutions,
+        broken,
+        source=layout.kaggle_solutions,
+        id_column="GalaxyID",
+        reason=[
+            f"tree sum: {tree.tasks[j].kaggle} deviates by {deviations[i, j]:.4f} "
+            f"(tolerance {tree_sum_tolerance})"
+            for i, j in broken_rows
+        ],
+        column=[",".join(a.kaggle for a in tree.tasks[j].answers) for _, j in broken_rows],
+        value=[f"{deviations[i, j]:.6f}" for i, j in broken_rows],
     )
     quarantine = pd.concat([quarantine, report], ignore_index=True)
 
-    train_images = _image_names(layout.kaggle_train_images)
-    names = solutions["GalaxyID"].map(kaggle_image_name)
-    solutions, report = _set_aside(
+    solutions, report = _require_images(
         solutions,
-        ~names.isin(train_images).to_numpy(),
-        source=layout.kaggle_train_images,
+        layout=layout,
+        folder=layout.kaggle_train_images,
+        names=solutions["GalaxyID"].map(kaggle_image_name),
+        source=layout.kaggle_solutions,
         id_column="GalaxyID",
-        reason="image missing",
     )
     quarantine = pd.concat([quarantine, report], ignore_index=True)
 
@@ -186,6 +207,7 @@ def _join_required(
     right_source: Path,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Inner join that reports every left row without a partner instead of dropping it."""
+    right = right.drop(columns=c.LINE, errors="ignore")
     known = left[left_on].isin(right[right_on]).to_numpy()
     left, report = _set_aside(
         left,
@@ -200,17 +222,37 @@ def _join_required(
     return joined, report
 
 
-def _with_images(
-    table: pd.DataFrame, layout: SourceLayout, id_column: str
+def _require_images(
+    table: pd.DataFrame,
+    *,
+    layout: SourceLayout,
+    folder: Path,
+    names: pd.Series,
+    source: Path,
+    id_column: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    available = _image_names(layout.gz2_images)
-    names = table["asset_id"].map(gz2_image_name)
-    table, report = _set_aside(
+    """Rows whose image file is in ``folder``; the others are reported with the file expected."""
+    missing = ~names.isin(_image_names(folder)).to_numpy()
+    expected = [str((folder / name).relative_to(layout.root)) for name in names[missing]]
+    return _set_aside(
         table,
-        ~names.isin(available).to_numpy(),
-        source=layout.gz2_images,
+        missing,
+        source=source,
         id_column=id_column,
-        reason="image missing",
+        reason=[f"image missing: expected {path}" for path in expected],
+    )
+
+
+def _with_images(
+    table: pd.DataFrame, layout: SourceLayout, id_column: str, source: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    table, report = _require_images(
+        table,
+        layout=layout,
+        folder=layout.gz2_images,
+        names=table["asset_id"].map(gz2_image_name),
+        source=source,
+        id_column=id_column,
     )
     table["image_path"] = [
         str((layout.gz2_images / gz2_image_name(a)).relative_to(layout.root))
@@ -249,7 +291,7 @@ def _attach_gz2(
         left_source=source,
         right_source=layout.gz2sample,
     )
-    table, q_images = _with_images(table, layout, id_column)
+    table, q_images = _with_images(table, layout, id_column, source)
     quarantine = pd.concat([q_sample, q_mapping, q_map, q_meta, q_images], ignore_index=True)
     return table, quarantine
 
@@ -259,13 +301,17 @@ def build_gz2(layout: SourceLayout) -> Built:
     tree = load_tree()
     votes, q_votes = c.read_csv(layout.gz2_hart16, c.GZ2_HART16)
     photometry, q_phot = c.read_csv(layout.photometry, c.PHOTOMETRY)
-    keep = ["dr7objid", "ra", "dec", "total_classifications"]
+    keep = ["dr7objid", "ra", "dec", "total_classifications", c.LINE]
     keep += tree.gz2_columns("count") + tree.gz2_columns("fraction")
     table, q_join = _attach_gz2(
         votes[keep], id_column="dr7objid", source=layout.gz2_hart16, layout=layout
     )
     table = table.merge(
-        photometry, left_on="dr7objid", right_on="objid", how="left", validate="one_to_one"
+        photometry.drop(columns=c.LINE),
+        left_on="dr7objid",
+        right_on="objid",
+        how="left",
+        validate="one_to_one",
     )
     table = table.rename(
         columns={
@@ -331,3 +377,35 @@ def build_bars(
         "quarantine_reasons": _reasons_summary(quarantine),
     }
     return Built(table, quarantine, summary)
+
+
+#: How many unreadable images a summary names (the table's unreadable.csv lists them all).
+NAMED_IN_SUMMARY = 100
+
+
+def with_image_outcomes(
+    built: dict, table: pd.DataFrame, key: str, index: pd.DataFrame, unreadable: pd.DataFrame
+) -> dict:
+    """The catalogue's summary once its images are resized: what was kept now counts only
+    galaxies whose image could be read, and the unreadable ones are counted and named."""
+    has_image = table[key].isin(index["id"]).to_numpy()
+    summary = {**built}
+    if "labelled" in table.columns:
+        labelled = table["labelled"].to_numpy(bool)
+        summary["labelled_kept"] = int((labelled & has_image).sum())
+        summary["unlabelled_images"] = int((~labelled & has_image).sum())
+    else:
+        summary["kept"] = int(has_image.sum())
+    reasons = dict(summary.get("quarantine_reasons", {}))
+    if len(unreadable):
+        reasons["unreadable image"] = len(unreadable)
+    summary |= {
+        "quarantined": int(built.get("quarantined", 0)) + len(unreadable),
+        "quarantine_reasons": reasons,
+        "images_unreadable": len(unreadable),
+        "unreadable_images": [
+            {"id": r.id, "file": r.file, "reason": r.reason}
+            for r in unreadable.head(NAMED_IN_SUMMARY).itertuples()
+        ],
+    }
+    return summary

@@ -22,6 +22,7 @@ from gzxai.errors import GzxaiError
 from gzxai.images import read_by_id
 from gzxai.io import write_csv, write_json, write_parquet, write_text
 from gzxai.layout import SourceLayout
+from gzxai.redact import RedactingFilter
 from gzxai.units import HoyleLengthUnits, LengthScaled
 
 log = logging.getLogger("gzxai")
@@ -59,6 +60,26 @@ def _catalogue(args: argparse.Namespace) -> None:
         log.warning("%d row(s) set aside, see %s", len(built.quarantine), args.quarantine)
 
 
+def _catalogue_summary(args: argparse.Namespace) -> None:
+    table = pd.read_parquet(args.table)
+    index = images.image_index(args.shards)
+    unreadable = images.read_quarantines(args.quarantines)
+    key = images.DATASETS[args.dataset].key
+    summary = catalogues.with_image_outcomes(
+        json.loads(Path(args.build).read_text()), table, key, index, unreadable
+    )
+    write_parquet(index, args.index)
+    write_csv(unreadable, args.unreadable)
+    write_json(summary, args.summary)
+    if len(unreadable):
+        log.warning(
+            "%s: %d unreadable image(s), left out of every stage: see %s",
+            args.dataset,
+            len(unreadable),
+            args.unreadable,
+        )
+
+
 def _resize(args: argparse.Namespace) -> None:
     table = pd.read_parquet(args.table)
     arrays, quarantine = images.build_shard(
@@ -81,6 +102,7 @@ def _split(args: argparse.Namespace) -> None:
     from gzxai.train import assign_splits
 
     table = pd.read_parquet(args.table, columns=["galaxy_id", "labelled"])
+    table = images.with_images(table, args.images, "galaxy_id", "split")
     ids = table.loc[table["labelled"], "galaxy_id"].to_numpy()
     splits = assign_splits(ids, args.seed, args.val_fraction, args.test_fraction)
     write_parquet(pd.DataFrame({"galaxy_id": ids, "split": splits}), args.out)
@@ -150,8 +172,9 @@ def _ensemble(args: argparse.Namespace) -> None:
         n: json.loads(Path(p).read_text()) for n, p in zip(names, args.summaries, strict=True)
     }
     histories = {n: pd.read_csv(p) for n, p in zip(names, args.histories, strict=True)}
-    labels = _labels(args.table)
     splits = pd.read_parquet(args.splits).set_index("galaxy_id")["split"]
+    # The split holds the labelled galaxies with a readable image: the ones every member saw.
+    labels = _labels(args.table).loc[splits.index]
     mean = ensemble.average(members)
     out = Path(args.out_dir)
     table = ensemble.table1(members, mean, labels, splits, summaries)
@@ -201,22 +224,23 @@ def _fetch(args: argparse.Namespace) -> None:
         params["retries"], params["backoff_seconds"], params["timeout_seconds"]
     )
     progress = not args.quiet
+    url = fetch.resolve_url(args.url)
     if args.what == "file":
-        fetch.download(args.url, Path(args.out), md5=params["md5"], retry=retry, progress=progress)
+        fetch.download(url, Path(args.out), md5=params["md5"], retry=retry, progress=progress)
     elif args.what == "gunzip":
         archive = Path(args.downloads) / Path(args.out).with_suffix(".csv.gz").name
-        fetch.download(args.url, archive, md5=params["md5"], retry=retry, progress=progress)
+        fetch.download(url, archive, md5=params["md5"], retry=retry, progress=progress)
         fetch.gunzip(archive, Path(args.out))
     elif args.what == "archive":
         archive = Path(args.downloads) / "images_gz2.zip"
-        fetch.download(args.url, archive, md5=params["md5"], retry=retry, progress=progress)
+        fetch.download(url, archive, md5=params["md5"], retry=retry, progress=progress)
         fetch.safe_extract(archive, Path(args.target), progress=progress)
         _expect(args.expect, archive)
     elif args.what == "kaggle":
         downloads, target = Path(args.downloads), Path(args.target)
-        if params["kaggle_mirror_url"]:
+        if url:
             fetch.fetch_kaggle_mirror(
-                params["kaggle_mirror_url"],
+                url,
                 downloads,
                 target,
                 md5=params["md5"],
@@ -230,7 +254,7 @@ def _fetch(args: argparse.Namespace) -> None:
         ids = fetch.gz2_objids(Path(args.hart16), [Path(p) for p in args.extra])
         summary = fetch.fetch_photometry(
             ids,
-            params["sdss_sql_url"],
+            url,
             Path(args.batches),
             Path(args.out),
             batch_size=params["sdss_batch_size"],
@@ -275,7 +299,9 @@ def _bias_train(args: argparse.Namespace) -> None:
     from gzxai.train import assign_splits
 
     params = json.loads(args.params)
-    galaxies = debias.usable_galaxies(pd.read_parquet(args.gz2))
+    galaxies = debias.usable_galaxies(
+        images.with_images(pd.read_parquet(args.gz2), args.images, "dr7objid", "bias-train")
+    )
     theta = json.loads(Path(args.theta).read_text())["theta"] if args.theta else float("nan")
     targets = debias.training_targets(galaxies, args.kind, theta)
     splits = pd.Series(
@@ -301,6 +327,7 @@ def _bias_evaluate(args: argparse.Namespace) -> None:
     configure_tensorflow(args.threads, params["seed"])
     run_evaluate(
         gz2=args.gz2,
+        images=args.images,
         truth=args.truth,
         theta=args.theta,
         predictions=args.predictions,
@@ -357,6 +384,7 @@ def _bars_select(args: argparse.Namespace) -> None:
     run_select(
         measurements=args.measurements,
         bars=args.bars,
+        images=args.images,
         out_dir=args.out_dir,
         params=json.loads(args.params),
     )
@@ -369,6 +397,7 @@ def _bars_evaluate(args: argparse.Namespace) -> None:
         measurements=args.measurements,
         selection=args.selection,
         bars=args.bars,
+        images=args.images,
         truth=args.truth,
         direct=args.direct,
         out_dir=args.out_dir,
@@ -420,7 +449,7 @@ def _direct(args: argparse.Namespace) -> None:
     from gzxai.barstage import direct_labels, direct_splits, write_direct_predictions
 
     params = json.loads(args.params)
-    bars = pd.read_parquet(args.bars)
+    bars = images.with_images(pd.read_parquet(args.bars), args.images, "dr7objid", "direct")
     labels = direct_labels(bars)
     splits = direct_splits(labels.index.to_numpy(), params)
     summary = _fit(args, params, params["training"], labels, splits)
@@ -486,8 +515,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--params", default="{}", help="JSON: the catalogues block and conventions")
     p.add_argument("--out", required=True, help="canonical Parquet table")
     p.add_argument("--quarantine", required=True, help="CSV report of rows set aside")
-    p.add_argument("--summary", required=True, help="JSON summary")
+    p.add_argument("--summary", required=True, help="JSON summary of the build")
     p.set_defaults(func=_catalogue)
+
+    p = sub.add_parser(
+        "catalogue-summary", help="a table's image index, unreadable images and summary"
+    )
+    p.add_argument("--dataset", required=True, choices=sorted(images.DATASETS))
+    p.add_argument("--table", required=True, help="the canonical table (parquet)")
+    p.add_argument("--build", required=True, help="the catalogue stage's build summary (JSON)")
+    p.add_argument("--shards", nargs="+", required=True)
+    p.add_argument("--quarantines", nargs="+", required=True, help="the shards' reports")
+    p.add_argument("--index", required=True, help="output: galaxies with a readable image")
+    p.add_argument("--unreadable", required=True, help="output: CSV of unreadable images")
+    p.add_argument("--summary", required=True, help="output: the table's summary (JSON)")
+    p.set_defaults(func=_catalogue_summary)
 
     p = sub.add_parser("resize", help="crop and resize one shard of a table's images")
     p.add_argument("--table", required=True)
@@ -503,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("split", help="assign labelled Kaggle galaxies to train / val / test")
     p.add_argument("--table", required=True, help="kaggle.parquet")
+    p.add_argument("--images", help="kaggle.images.parquet: only galaxies with an image")
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--val-fraction", type=float, required=True)
     p.add_argument("--test-fraction", type=float, required=True)
@@ -540,7 +583,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="obtain one real source (login node: needs internet)")
     p.add_argument("what", choices=["kaggle", "file", "gunzip", "archive", "photometry"])
     p.add_argument("--params", required=True, help="JSON: retry policy, md5, endpoints")
-    p.add_argument("--url")
+    p.add_argument(
+        "--url",
+        help="source URL (kaggle: a mirror of the competition zip, else the Kaggle API; "
+        "photometry: the SQL endpoint), or env:NAME to read it from the environment",
+    )
     p.add_argument("--out")
     p.add_argument("--downloads", help="folder for archives and partial downloads")
     p.add_argument("--target", help="folder to unpack into")
@@ -568,6 +615,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, choices=["naive", "debiased"])
     p.add_argument("--gz2", required=True)
     p.add_argument("--theta", help="theta.json of fit_bias_theta (debiased only)")
+    p.add_argument("--images", help="gz2.images.parquet: only galaxies with an image")
     p.add_argument("--shards", nargs="+", required=True)
     p.add_argument(
         "--params", required=True, help="JSON: model, training, splits, seed, image_size"
@@ -577,6 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bias-evaluate", help="CV18 and scores of labels and classifiers; figures")
     p.add_argument("--gz2", required=True)
+    p.add_argument("--images", help="gz2.images.parquet: only galaxies with an image")
     p.add_argument("--truth")
     p.add_argument("--theta", required=True, help="theta.json of fit_bias_theta")
     p.add_argument("--predictions", nargs=2, required=True, help="naive, debiased")
@@ -610,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bars-select", help="Table 2: best settings per method on validation")
     p.add_argument("--measurements", nargs="+", required=True)
     p.add_argument("--bars", required=True, help="bars.parquet")
+    p.add_argument("--images", help="bars.images.parquet: only galaxies with an image")
     p.add_argument("--params", required=True, help="JSON: conventions, images, measure")
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=_bars_select)
@@ -618,6 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measurements", nargs="+", required=True, help="runs 1 and 2")
     p.add_argument("--selection", required=True, help="table2.csv")
     p.add_argument("--bars", required=True)
+    p.add_argument("--images", help="bars.images.parquet: only galaxies with an image")
     p.add_argument("--truth")
     p.add_argument("--direct", help="direct CNN predictions.parquet")
     p.add_argument("--params", required=True)
@@ -653,6 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("direct", help="train the direct CNN control on catalogue bar lengths")
     p.add_argument("--bars", required=True)
+    p.add_argument("--images", help="bars.images.parquet: only galaxies with an image")
     p.add_argument("--shards", nargs="+", required=True)
     p.add_argument("--params", required=True, help="JSON: model, training, splits, seed")
     p.add_argument("--predictions", required=True, help="output: predictions of every bar")
@@ -685,6 +737,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())
     try:
         args.func(args)
     except GzxaiError as err:

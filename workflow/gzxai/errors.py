@@ -1,8 +1,14 @@
 """Exceptions that name what went wrong and where, so a user can fix the input."""
 
+from gzxai.redact import redact
+
 
 class GzxaiError(Exception):
-    """Base class of every error gzxai raises on purpose."""
+    """Base class of every error gzxai raises on purpose; its message never carries a
+    credential (see :mod:`gzxai.redact`)."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(redact(message))
 
 
 class InputError(GzxaiError):

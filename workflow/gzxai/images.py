@@ -3,11 +3,15 @@
 A shard is an ``.npz`` with ``ids`` (int64), ``images`` (uint8, n × size × size × 3),
 ``crop_px`` and ``size_px`` (see :data:`gzxai.contracts.SHARD_ARRAYS`). Galaxies are split
 into a fixed number of contiguous shards (a config key), so one shard can be redone alone and
-tf.data can interleave them. An unreadable image goes to the shard's quarantine report.
+tf.data can interleave them. An unreadable image goes to the shard's quarantine report, and
+from there into the table's image index (:func:`image_index`), from which every stage that
+works on images takes its galaxies (:func:`with_images`).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +21,13 @@ from tqdm import tqdm
 
 from gzxai import contracts as c
 from gzxai.errors import InputError
-from gzxai.io import save_npz
+from gzxai.io import open_npz, save_npz
 from gzxai.units import GZ2_IMAGE_PX
+
+log = logging.getLogger(__name__)
+
+#: Arrays every image shard holds (:data:`gzxai.contracts.SHARD_ARRAYS`).
+SHARD_KEYS = ("ids", "images", "crop_px", "size_px")
 
 #: Canonical table of each dataset the resize stage can shard.
 DATASETS = {"kaggle": c.KAGGLE_TABLE, "gz2": c.GZ2_TABLE, "bars": c.BARS_TABLE}
@@ -107,8 +116,51 @@ def write_shard(arrays: dict[str, np.ndarray], path: Path) -> None:
 
 
 def read_shard(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path) as data:
+    with open_npz(path, required=SHARD_KEYS) as data:
         return {key: data[key] for key in data.files}
+
+
+def image_index(shard_paths: Sequence[str | Path]) -> pd.DataFrame:
+    """The :data:`gzxai.contracts.IMAGE_INDEX` of a dataset's shards (in shard order)."""
+    frames = []
+    for k, path in enumerate(shard_paths):
+        with open_npz(path, required=SHARD_KEYS) as shard:
+            frames.append(pd.DataFrame({"id": shard["ids"].astype(np.int64), "shard": k}))
+    index = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "shard"])
+    )
+    index, problems = c.conform(index, c.IMAGE_INDEX, "image shards")
+    if len(problems):
+        raise InputError(f"{shard_paths[0]}…: galaxy {problems['id'].iloc[0]} in two shards")
+    return index
+
+
+def read_quarantines(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """The shards' quarantine reports (unreadable images) as one report."""
+    frames = [pd.read_csv(p, dtype="string") for p in paths]
+    return c.quarantine_frame(
+        pd.concat(frames, ignore_index=True).to_dict("records") if frames else []
+    )
+
+
+def with_images(
+    table: pd.DataFrame, index_path: str | Path | None, id_column: str, label: str
+) -> pd.DataFrame:
+    """The rows of a canonical table whose galaxy has a readable image (``index_path``: its
+    :data:`gzxai.contracts.IMAGE_INDEX`; None keeps every row). The rows left out are logged:
+    their images are listed in the table's ``unreadable.csv``."""
+    if index_path is None:
+        return table
+    ids = pd.read_parquet(index_path, columns=["id"])["id"]
+    keep = table[id_column].isin(ids).to_numpy()
+    if not keep.all():
+        log.warning(
+            "%s: %d galaxy(ies) without a readable image left out: %s",
+            label,
+            int((~keep).sum()),
+            ", ".join(map(str, table.loc[~keep, id_column].head(10))),
+        )
+    return table.loc[keep].reset_index(drop=True)
 
 
 def read_by_id(shard_paths, ids) -> np.ndarray:
@@ -121,7 +173,7 @@ def read_by_id(shard_paths, ids) -> np.ndarray:
     wanted = set(ids.tolist())
     found: dict[int, np.ndarray] = {}
     for path in shard_paths:
-        with np.load(path) as shard:
+        with open_npz(path) as shard:
             shard_ids = shard["ids"].astype(np.int64)
             rows = np.flatnonzero(np.isin(shard_ids, ids))
             if rows.size:

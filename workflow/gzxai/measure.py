@@ -25,6 +25,7 @@ from tqdm import tqdm
 from gzxai import bars
 from gzxai.contracts import MEASUREMENTS, conform
 from gzxai.errors import InputError
+from gzxai.io import open_npz
 
 MEAN_MAP = "mean_map"
 MEAN_LENGTH = "mean_length"
@@ -207,5 +208,5 @@ def _references(shard: dict, grid: Grid, truth_path: str | None, seed: int, prog
 
 def read_maps(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ids, noise_levels, maps as float32) of one saliency file."""
-    with np.load(path) as data:
+    with open_npz(path) as data:
         return data["ids"], data["noise_levels"], data["maps"].astype(np.float32)

@@ -4,25 +4,30 @@ Images stream from the resized shards through tf.data (never the whole set in me
 the split of every galaxy into train / val / test is a pure function of its id and the seed,
 so every member, the prediction and the ensemble stage agree on it without sharing state.
 Training minimises the RMSE with Adam, halves the learning rate on a validation plateau,
-stops early (restoring the best weights) and backs up every epoch, so a killed job resumes
-where it stopped.
+stops early (restoring the best weights) and checkpoints every epoch, so a killed job resumes
+where it stopped and ends as the uninterrupted run would have (:mod:`gzxai.checkpoint`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import time
+import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from gzxai import checkpoint
 from gzxai.augment import AugmentConfig
-from gzxai.io import atomic_path, write_json
+from gzxai.errors import InputError
+from gzxai.io import atomic_path, open_npz, write_csv, write_json
 from gzxai.models import ModelConfig, build_model
+from gzxai.provenance import code_digest, settings_digest
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +105,7 @@ class ShardStream:
         self, split_ids: set[int], shard_order: Sequence[int]
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for k in shard_order:
-            with np.load(self.shard_paths[k]) as shard:
+            with open_npz(self.shard_paths[k]) as shard:
                 ids = shard["ids"]
                 keep = np.fromiter((i in split_ids for i in ids), bool, len(ids))
                 if keep.any():
@@ -110,23 +115,53 @@ class ShardStream:
         """How many images of the split the shards hold (reads only the id arrays)."""
         total = 0
         for path in self.shard_paths:
-            with np.load(path) as shard:
+            with open_npz(path) as shard:
                 total += sum(int(i) in split_ids for i in shard["ids"])
         return total
 
-    def dataset(self, split_ids: set[int], batch_size: int, shuffle: int, seed: int):
-        """A tf.data pipeline of (float image in [0, 1], 37 fractions); shuffled if ``shuffle``."""
+    def shuffled_chunks(
+        self, split_ids: set[int], buffer: int, seed: int, epoch: int
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One epoch of the split in an order that is a function of (seed, epoch) alone.
+
+        Shards come in a random order; each is mixed with a carried-over buffer of up to
+        ``buffer`` images, permuted, and all but ``buffer`` of them go out. Memory is one
+        shard plus the buffer, as with tf.data's shuffle, but the order does not depend on
+        how many epochs this process has already run: a resumed run sees the same data.
+        """
+        rng = np.random.default_rng([seed, epoch])
+        order = rng.permutation(len(self.shard_paths))
+        held_x = held_y = None
+        for images, labels in self.chunks(split_ids, order):
+            if held_x is not None:
+                images, labels = np.concatenate([held_x, images]), np.concatenate([held_y, labels])
+            mixed = rng.permutation(len(images))
+            n_out = max(len(images) - buffer, 0)
+            out, keep = mixed[:n_out], mixed[n_out:]
+            held_x, held_y = images[keep], labels[keep]
+            if len(out):
+                yield images[out], labels[out]
+        if held_x is not None and len(held_x):
+            last = rng.permutation(len(held_x))
+            yield held_x[last], held_y[last]
+
+    def dataset(
+        self, split_ids: set[int], batch_size: int, shuffle: int, seed: int, first_epoch: int = 0
+    ):
+        """A tf.data pipeline of (float image in [0, 1], label columns); shuffled if
+        ``shuffle`` (a buffer size), in an order keyed to the epoch, counted from
+        ``first_epoch`` (a resumed run starts there)."""
         import tensorflow as tf
 
         n_out = self.labels.shape[1]
-        epoch = [0]
+        epoch = [first_epoch]
 
         def generate():
-            order = np.arange(len(self.shard_paths))
             if shuffle:
-                np.random.default_rng([seed, epoch[0]]).shuffle(order)
+                yield from self.shuffled_chunks(split_ids, shuffle, seed, epoch[0])
                 epoch[0] += 1
-            yield from self.chunks(split_ids, order)
+            else:
+                yield from self.chunks(split_ids, range(len(self.shard_paths)))
 
         signature = (
             tf.TensorSpec((None, self.image_size, self.image_size, 3), tf.uint8),
@@ -135,8 +170,6 @@ class ShardStream:
         ds = tf.data.Dataset.from_generator(generate, output_signature=signature).unbatch()
         # A known length gives Keras real progress and epoch boundaries.
         ds = ds.apply(tf.data.experimental.assert_cardinality(self.count(split_ids)))
-        if shuffle:
-            ds = ds.shuffle(shuffle, seed=seed, reshuffle_each_iteration=True)
         ds = ds.map(
             lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
         )
@@ -157,6 +190,40 @@ def configure_tensorflow(threads: int, seed: int) -> None:
         log.debug("TensorFlow threads already fixed; keeping them")
 
 
+def training_fingerprint(
+    model_cfg: ModelConfig,
+    train_cfg: TrainingConfig,
+    *,
+    labels: pd.DataFrame,
+    splits: pd.Series,
+    shard_paths: Sequence[Path],
+    image_size: int,
+    seed: int,
+) -> str:
+    """Digest of everything a training run's result depends on: settings, labels, splits, the
+    shards it reads (their names and sizes) and the code. A backup made by anything else is
+    not resumed from."""
+    import keras
+    import tensorflow as tf
+
+    data = hashlib.sha256()
+    data.update(pd.util.hash_pandas_object(labels, index=True).to_numpy().tobytes())
+    data.update(pd.util.hash_pandas_object(splits, index=True).to_numpy().tobytes())
+    for path in shard_paths:
+        data.update(f"{Path(path).name}:{Path(path).stat().st_size}".encode())
+    return settings_digest(
+        {
+            "model": asdict(model_cfg),
+            "training": asdict(train_cfg),
+            "image_size": image_size,
+            "seed": seed,
+            "data": data.hexdigest(),
+            "code": code_digest("train", "models", "augment", "checkpoint", "bias"),
+            "versions": [keras.__version__, tf.__version__],
+        }
+    )
+
+
 def train_member(
     *,
     model_cfg: ModelConfig,
@@ -173,35 +240,51 @@ def train_member(
     threads: int = 1,
     extra_callbacks: Sequence = (),
 ) -> dict:
-    """Fit one member; resume from ``work_dir`` if a previous run of it was interrupted."""
+    """Fit one member; resume from the checkpoint in ``work_dir`` if a previous run with the
+    same settings, data and code was interrupted (:mod:`gzxai.checkpoint`)."""
     import keras
 
     configure_tensorflow(threads, seed)
     work_dir = Path(work_dir)
-    backup_dir = work_dir / "backup"
     running_history = work_dir / "history.csv"
-    resuming = backup_dir.exists()
-    if not resuming:
+    fingerprint = training_fingerprint(
+        model_cfg,
+        train_cfg,
+        labels=labels,
+        splits=splits,
+        shard_paths=shard_paths,
+        image_size=image_size,
+        seed=seed,
+    )
+    loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
+    resumed = checkpoint.load(work_dir, fingerprint, lambda path: load_model(path, compile=True))
+    if resumed is None:
         shutil.rmtree(work_dir, ignore_errors=True)
+        model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
+        optimizer = keras.optimizers.Adam(learning_rate=train_cfg.learning_rate)
+        first_epoch = 0
+    else:
+        model, optimizer = resumed.model, resumed.model.optimizer
+        first_epoch = train_cfg.max_epochs if resumed.stopped else resumed.epoch + 1
+        _keep_epochs_before(running_history, first_epoch)
     work_dir.mkdir(parents=True, exist_ok=True)
-    log.info("%s training (%s)", "resuming" if resuming else "starting", model_cfg.architecture)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=False)
+    log.info(
+        "%s training (%s)",
+        "starting" if resumed is None else f"resuming at epoch {first_epoch + 1}",
+        model_cfg.architecture,
+    )
 
     train_ids = set(splits.index[splits == "train"].tolist())
     val_ids = set(splits.index[splits == "val"].tolist())
     stream = ShardStream(shard_paths, labels, image_size)
-    train_ds = stream.dataset(train_ids, train_cfg.batch_size, train_cfg.shuffle_buffer, seed)
+    train_ds = stream.dataset(
+        train_ids, train_cfg.batch_size, train_cfg.shuffle_buffer, seed, first_epoch
+    )
     val_ds = stream.dataset(val_ids, train_cfg.batch_size, 0, seed)
 
-    loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
-    model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=train_cfg.learning_rate),
-        loss=loss,
-        metrics=metrics,
-        jit_compile=False,
-    )
+    saver = checkpoint.EpochCheckpoint(work_dir, fingerprint, resumed)
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup_dir), save_freq="epoch"),
         keras.callbacks.CSVLogger(str(running_history), append=True),
         keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss",
@@ -215,13 +298,15 @@ def train_member(
         ),
         *extra_callbacks,
     ]
+    saver.watch(callbacks)
     start = time.perf_counter()
     model.fit(
         train_ds,
         validation_data=val_ds,
         epochs=train_cfg.max_epochs,
-        callbacks=callbacks,
-        shuffle=False,  # tf.data shuffles, seeded
+        initial_epoch=first_epoch,
+        callbacks=[*callbacks, saver],  # the saver last: it saves the others' state
+        shuffle=False,  # the stream shuffles, keyed to the epoch
         verbose=2,
     )
     elapsed = time.perf_counter() - start
@@ -237,7 +322,7 @@ def train_member(
         "epochs": len(history),
         "best_epoch": int(history["val_loss"].idxmin()) + 1,
         "best_val_loss": float(history["val_loss"].min()),
-        "resumed": resuming,
+        "resumed": resumed is not None,
         "seconds_this_run": round(elapsed, 1),
         "n_train": len(train_ids),
         "n_val": len(val_ids),
@@ -246,6 +331,13 @@ def train_member(
     write_json(summary, summary_path)
     shutil.rmtree(work_dir, ignore_errors=True)
     return summary
+
+
+def _keep_epochs_before(history: Path, first_epoch: int) -> None:
+    """Drop from the running epoch log what a killed run logged after its last checkpoint."""
+    if history.is_file():
+        kept = pd.read_csv(history)
+        write_csv(kept[kept["epoch"] < first_epoch], history)
 
 
 def _objective(loss: str, n_label_columns: int) -> tuple:
@@ -279,7 +371,16 @@ def load_model(model_path: str | Path, compile: bool = False):
     from gzxai.bias import debiased_likelihood_loss
 
     custom = {"rmse_loss": rmse_loss, "debiased_likelihood_loss": debiased_likelihood_loss}
-    return keras.models.load_model(model_path, custom_objects=custom, compile=compile)
+    path = Path(model_path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (a model this workflow trains)")
+    try:
+        return keras.models.load_model(path, custom_objects=custom, compile=compile)
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise InputError(
+            f"{path}: not a readable Keras model ({type(err).__name__}: {err}); it is truncated "
+            "or corrupt: delete it and rerun, and the workflow trains it again"
+        ) from err
 
 
 def predict_shards(
@@ -289,7 +390,7 @@ def predict_shards(
     model = load_model(model_path)
     frames = []
     for path in shard_paths:
-        with np.load(path) as shard:
+        with open_npz(path) as shard:
             images = shard["images"].astype(np.float32) / 255.0
             predictions = model.predict(images, batch_size=batch_size, verbose=0)
             frames.append(pd.DataFrame(predictions, index=pd.Index(shard["ids"], name="galaxy_id")))

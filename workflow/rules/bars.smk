@@ -70,6 +70,7 @@ rule select_bars:
     input:
         measurements=measurement_paths(1),
         bars="results/catalogues/bars.parquet",
+        images=image_index("bars"),
     output:
         table2=report(
             "results/bars/table2.csv",
@@ -93,13 +94,14 @@ rule select_bars:
         out_dir=lambda wildcards, output: str(Path(output.table2).parent),
     shell:
         "python -m gzxai bars-select --measurements {input.measurements:q}"
-        " --bars {input.bars:q} --params {params.settings:q}"
+        " --bars {input.bars:q} --images {input.images:q} --params {params.settings:q}"
         " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
 rule train_direct:
     input:
         bars="results/catalogues/bars.parquet",
+        images=image_index("bars"),
         shards=shard_paths("bars"),
     output:
         model="results/direct/model.keras",
@@ -120,11 +122,12 @@ rule train_direct:
         mem_mb=6000,
         runtime=240,
     params:
-        code=stage_code("train", "models", "augment"),
+        code=stage_code("train", "models", "augment", "checkpoint"),
         settings=direct_settings(),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
-        "python -m gzxai direct --bars {input.bars:q} --shards {input.shards:q}"
+        "python -m gzxai direct --bars {input.bars:q} --images {input.images:q}"
+        " --shards {input.shards:q}"
         " --params {params.settings:q} --work-dir {params.work_dir:q}"
         " --model {output.model:q} --history {output.history:q}"
         " --summary {output.summary:q} --predictions {output.predictions:q}"
@@ -165,7 +168,8 @@ rule evaluate_bars:
         out_dir=lambda wildcards, output: str(Path(output.summary).parent),
     shell:
         "python -m gzxai bars-evaluate --measurements {input.measurements:q}"
-        " --selection {input.selection:q} --bars {input.bars:q} {params.truth}"
+        " --selection {input.selection:q} --bars {input.bars:q} --images {input.images:q}"
+        " {params.truth}"
         " --direct {input.direct:q} --params {params.settings:q}"
         " --out-dir {params.out_dir:q} --figure {output.figure:q} > {log:q} 2>&1"
 

@@ -82,15 +82,15 @@ rule train_bias_classifier:
         runtime=240,
     params:
         settings=classifier_settings(),
-        code=stage_code("train", "models", "augment", "bias", "debias"),
+        code=stage_code("train", "models", "augment", "checkpoint", "bias", "debias"),
         theta=lambda wildcards, input: (
             f"--theta {input.theta}" if "theta" in input.keys() else ""
         ),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
         "python -m gzxai bias-train --kind {wildcards.kind} --gz2 {input.gz2:q} {params.theta}"
-        " --shards {input.shards:q} --params {params.settings:q} --work-dir {params.work_dir:q}"
-        " --model {output.model:q} --history {output.history:q} --summary {output.summary:q}"
+        " --images {input.images:q} --shards {input.shards:q} --params {params.settings:q}"
+        " --work-dir {params.work_dir:q} --model {output.model:q} --history {output.history:q} --summary {output.summary:q}"
         " --threads {threads} > {log:q} 2>&1"
 
 
@@ -125,6 +125,7 @@ rule evaluate_bias:
         predictions=expand("results/bias/{kind}/predictions.parquet", kind=CLASSIFIERS),
         models=expand("results/bias/{kind}/model.keras", kind=CLASSIFIERS),
         shards=shard_paths("gz2"),
+        images=image_index("gz2"),
     output:
         **synthetic_only(
             sersic=report(
@@ -162,7 +163,8 @@ rule evaluate_bias:
         out_dir=lambda wildcards, output: str(Path(output.table).parent),
         figures_dir=lambda wildcards, output: str(Path(output.grad_cam).parent),
     shell:
-        "python -m gzxai bias-evaluate --gz2 {input.gz2:q} {params.truth} --theta {input.theta:q}"
+        "python -m gzxai bias-evaluate --gz2 {input.gz2:q} --images {input.images:q}"
+        " {params.truth} --theta {input.theta:q}"
         " --predictions {input.predictions:q} --models {input.models:q}"
         " --shards {input.shards:q} --params {params.settings:q} --out-dir {params.out_dir:q}"
         " --figures-dir {params.figures_dir:q} --threads {threads} > {log:q} 2>&1"

@@ -1,4 +1,6 @@
 import json
+import os
+import re
 from pathlib import Path
 
 from gzxai.config import (
@@ -11,6 +13,7 @@ from gzxai.config import (
 )
 from gzxai.errors import ConfigError
 from gzxai.layout import SourceLayout
+from gzxai.provenance import code_digest
 
 try:
     check(config)
@@ -33,9 +36,9 @@ ANALYSIS_IMAGE = config["containers"]["analysis"] or str(CONTAINERS_DIR / "gzxai
 TF_IMAGE = config["containers"]["tensorflow"] or str(CONTAINERS_DIR / "tensorflow.sif")
 DOWNLOADS = "results/downloads"
 FETCH_URLS = {
-    "gz2_hart16.csv.gz": config["fetch"]["gz2_hart16_url"],
-    "gz2_filename_mapping.csv": config["fetch"]["gz2_mapping_url"],
-    "hoyle_barlengths.csv": config["fetch"]["hoyle_url"],
+    "gz2_hart16.csv.gz": "gz2_hart16_url",
+    "gz2_filename_mapping.csv": "gz2_mapping_url",
+    "hoyle_barlengths.csv": "hoyle_url",
 }
 MEMBERS = list(config["members"])
 MEMBER_PATTERN = "|".join(MEMBERS)
@@ -58,12 +61,31 @@ def stage_code(*modules):
 
     Content, not mtime or path: a fresh clone or a moved checkout reruns nothing.
     """
-    from hashlib import sha256
+    return code_digest(*modules)
 
-    digest = sha256()
-    for module in modules:
-        digest.update(Path(f"{PACKAGE_DIR}/gzxai/{module}.py").read_bytes())
-    return digest.hexdigest()[:16]
+
+def url_argument(key):
+    """``env:NAME`` for the URL under ``fetch.<key>``, which is put in the environment that
+    jobs inherit: a credential in a mirror URL never reaches a command line or a log."""
+    name = f"GZXAI_FETCH_{key.upper()}"
+    os.environ[name] = config["fetch"][key] or ""
+    return f"env:{name}"
+
+
+def placed(*paths):
+    """True if the source files or folders are all in the sources root already; an error if
+    only some are (fetching them together would replace the ones there)."""
+    present = [Path(p).exists() for p in paths]
+    if all(present):
+        return True
+    if any(present):
+        there = ", ".join(str(p) for p, ok in zip(paths, present) if ok)
+        absent = ", ".join(str(p) for p, ok in zip(paths, present) if not ok)
+        raise WorkflowError(
+            f"{there} in place but {absent} not: they come from one download, which would "
+            "replace what is there. Place the rest too, or move these away to fetch them all."
+        )
+    return False
 
 
 def as_json(value):
@@ -112,12 +134,7 @@ def fetch_settings(file_name):
         key: fetch[key] for key in ("retries", "backoff_seconds", "timeout_seconds")
     }
     settings["md5"] = known_md5(file_name, fetch["checksums"]) if file_name else None
-    for key in (
-        "kaggle_competition",
-        "kaggle_mirror_url",
-        "sdss_sql_url",
-        "sdss_batch_size",
-    ):
+    for key in ("kaggle_competition", "sdss_batch_size"):
         settings[key] = fetch[key]
     return as_json(settings)
 
@@ -167,7 +184,11 @@ def bias_inputs(wildcards):
 
 def classifier_inputs(wildcards):
     """The naive classifier does not depend on θ: a new fit retrains the debiased one only."""
-    inputs = {"gz2": "results/catalogues/gz2.parquet", "shards": shard_paths("gz2")}
+    inputs = {
+        "gz2": "results/catalogues/gz2.parquet",
+        "images": image_index("gz2"),
+        "shards": shard_paths("gz2"),
+    }
     if wildcards.kind == "debiased":
         inputs["theta"] = "results/bias/theta.json"
     return inputs
@@ -225,8 +246,19 @@ def shard_paths(dataset):
     )
 
 
+def image_index(table):
+    """The table's galaxies with a readable image (contract IMAGE_INDEX): stages that work
+    on images take their galaxies from here."""
+    return f"results/catalogues/{table}.images.parquet"
+
+
+def shard_quarantines(dataset):
+    return [path.replace(".npz", ".quarantine.csv") for path in shard_paths(dataset)]
+
+
 def final_outputs():
     outputs = expand("results/catalogues/{table}.parquet", table=CATALOGUES)
+    outputs += expand("results/catalogues/{table}.summary.json", table=CATALOGUES)
     for dataset in RESIZED:
         outputs += shard_paths(dataset)
     outputs.append("results/ensemble/table1.csv")
@@ -320,6 +352,7 @@ def bar_evaluation_inputs(wildcards):
         "measurements": measurement_paths(SALIENCY_RUNS),
         "selection": "results/bars/table2.csv",
         "bars": "results/catalogues/bars.parquet",
+        "images": image_index("bars"),
         "direct": "results/direct/predictions.parquet",
     }
     if config["source"] == "synthetic":

@@ -1,6 +1,39 @@
 # Fetch rules run on the login node (localrules): cluster compute nodes often have no
-# internet. They exist only for `source: real`; files placed by hand are used as they are.
+# internet. They exist only for `source: real`, and only for the source files that are not
+# there yet: a file in the sources root, placed by hand or fetched before, is never
+# refetched, removed or replaced. (Snakemake deletes a job's outputs before rerunning it,
+# and reruns it when an input, a param or the code changes; neither ancient() inputs nor
+# protected() outputs stop every such rerun, but a rule that does not exist cannot run.)
+# URLs reach the jobs through the environment (`env:NAME` arguments), so credentials in a
+# mirror URL never appear in a command line.
 if config["source"] == "real":
+
+    KAGGLE_OUTPUTS = [
+        str(SOURCES.kaggle_solutions),
+        str(SOURCES.kaggle_train_images),
+        str(SOURCES.kaggle_test_images),
+    ]
+    FETCH_FILES = {
+        "gz2_hart16.csv.gz": "gz2",
+        "gz2_filename_mapping.csv": "gz2",
+        "hoyle_barlengths.csv": "hoyle",
+    }
+    MISSING_FILES = [
+        name
+        for name, folder in FETCH_FILES.items()
+        if not placed(SOURCES.root / folder / name)
+    ]
+    fetch_rules = [
+        name
+        for name, needed in {
+            "fetch_kaggle": not placed(*KAGGLE_OUTPUTS),
+            "fetch_file": bool(MISSING_FILES),
+            "fetch_gz2sample": not placed(SOURCES.gz2sample),
+            "fetch_gz2_images": not placed(SOURCES.gz2_images),
+            "fetch_photometry": not placed(SOURCES.photometry),
+        }.items()
+        if needed
+    ]
 
     localrules:
         fetch_kaggle,
@@ -9,116 +42,130 @@ if config["source"] == "real":
         fetch_gz2_images,
         fetch_photometry,
 
-    rule fetch_kaggle:
-        output:
-            solutions=str(SOURCES.kaggle_solutions),
-            train=directory(str(SOURCES.kaggle_train_images)),
-            test=directory(str(SOURCES.kaggle_test_images)),
-        log:
-            "results/logs/fetch_kaggle.log",
-        conda:
-            FETCH_ENV
-        container:
-            ANALYSIS_IMAGE
-        threads: 1
-        resources:
-            mem_mb=2000,
-            runtime=240,
-        params:
-            settings=fetch_settings("kaggle-competition.zip"),
-            downloads=DOWNLOADS,
-            target=lambda wildcards, output: str(Path(output.solutions).parent),
-        shell:
-            "python -m gzxai fetch kaggle --params {params.settings:q}"
-            " --downloads {params.downloads:q} --target {params.target:q} > {log:q} 2>&1"
+    if "fetch_kaggle" in fetch_rules:
 
-    rule fetch_file:
-        output:
-            str(SOURCES.root / "{folder}" / "{name}"),
-        log:
-            "results/logs/fetch_{folder}_{name}.log",
-        wildcard_constraints:
-            folder="gz2|hoyle",
-            name="gz2_hart16.csv.gz|gz2_filename_mapping.csv|hoyle_barlengths.csv",
-        conda:
-            FETCH_ENV
-        container:
-            ANALYSIS_IMAGE
-        threads: 1
-        resources:
-            mem_mb=2000,
-            runtime=60,
-        params:
-            settings=lambda wildcards: fetch_settings(wildcards.name),
-            url=lambda wildcards: FETCH_URLS[wildcards.name],
-        shell:
-            "python -m gzxai fetch file --params {params.settings:q} --url {params.url:q}"
-            " --out {output:q} > {log:q} 2>&1"
+        rule fetch_kaggle:
+            output:
+                solutions=str(SOURCES.kaggle_solutions),
+                train=directory(str(SOURCES.kaggle_train_images)),
+                test=directory(str(SOURCES.kaggle_test_images)),
+            log:
+                "results/logs/fetch_kaggle.log",
+            conda:
+                FETCH_ENV
+            container:
+                ANALYSIS_IMAGE
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=240,
+            params:
+                settings=fetch_settings("kaggle-competition.zip"),
+                downloads=DOWNLOADS,
+                target=lambda wildcards, output: str(Path(output.solutions).parent),
+                url=url_argument("kaggle_mirror_url"),
+            shell:
+                "python -m gzxai fetch kaggle --params {params.settings:q} --url {params.url:q}"
+                " --downloads {params.downloads:q} --target {params.target:q} > {log:q} 2>&1"
 
-    rule fetch_gz2sample:
-        output:
-            str(SOURCES.gz2sample),
-        log:
-            "results/logs/fetch_gz2sample.log",
-        conda:
-            FETCH_ENV
-        container:
-            ANALYSIS_IMAGE
-        threads: 1
-        resources:
-            mem_mb=2000,
-            runtime=60,
-        params:
-            settings=fetch_settings("gz2sample.csv.gz"),
-            url=config["fetch"]["gz2sample_url"],
-            downloads=DOWNLOADS,
-        shell:
-            "python -m gzxai fetch gunzip --params {params.settings:q} --url {params.url:q}"
-            " --downloads {params.downloads:q} --out {output:q} > {log:q} 2>&1"
+    if "fetch_file" in fetch_rules:
 
-    rule fetch_gz2_images:
-        output:
-            directory(str(SOURCES.gz2_images)),
-        log:
-            "results/logs/fetch_gz2_images.log",
-        conda:
-            FETCH_ENV
-        container:
-            ANALYSIS_IMAGE
-        threads: 1
-        resources:
-            mem_mb=2000,
-            runtime=480,
-        params:
-            settings=fetch_settings("images_gz2.zip"),
-            url=config["fetch"]["gz2_images_url"],
-            downloads=DOWNLOADS,
-            target=lambda wildcards, output: str(Path(output[0]).parent.parent),
-        shell:
-            "python -m gzxai fetch archive --params {params.settings:q} --url {params.url:q}"
-            " --downloads {params.downloads:q} --target {params.target:q}"
-            " --expect {output:q} > {log:q} 2>&1"
+        rule fetch_file:
+            output:
+                str(SOURCES.root / "{folder}" / "{name}"),
+            log:
+                "results/logs/fetch_{folder}_{name}.log",
+            wildcard_constraints:
+                folder="gz2|hoyle",
+                name="|".join(re.escape(name) for name in MISSING_FILES),
+            conda:
+                FETCH_ENV
+            container:
+                ANALYSIS_IMAGE
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=60,
+            params:
+                settings=lambda wildcards: fetch_settings(wildcards.name),
+                url=lambda wildcards: url_argument(FETCH_URLS[wildcards.name]),
+            shell:
+                "python -m gzxai fetch file --params {params.settings:q} --url {params.url:q}"
+                " --out {output:q} > {log:q} 2>&1"
 
-    rule fetch_photometry:
-        input:
-            hart16=str(SOURCES.gz2_hart16),
-            hoyle=str(SOURCES.hoyle),
-        output:
-            str(SOURCES.photometry),
-        log:
-            "results/logs/fetch_photometry.log",
-        conda:
-            FETCH_ENV
-        container:
-            ANALYSIS_IMAGE
-        threads: 1
-        resources:
-            mem_mb=2000,
-            runtime=240,
-        params:
-            settings=fetch_settings(None),
-            batches=lambda wildcards, output: str(Path(output[0]).parent / "batches"),
-        shell:
-            "python -m gzxai fetch photometry --params {params.settings:q}"
-            " --hart16 {input.hart16:q} --extra {input.hoyle:q}"
-            " --batches {params.batches:q} --out {output:q} > {log:q} 2>&1"
+    if "fetch_gz2sample" in fetch_rules:
+
+        rule fetch_gz2sample:
+            output:
+                str(SOURCES.gz2sample),
+            log:
+                "results/logs/fetch_gz2sample.log",
+            conda:
+                FETCH_ENV
+            container:
+                ANALYSIS_IMAGE
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=60,
+            params:
+                settings=fetch_settings("gz2sample.csv.gz"),
+                url=url_argument("gz2sample_url"),
+                downloads=DOWNLOADS,
+            shell:
+                "python -m gzxai fetch gunzip --params {params.settings:q} --url {params.url:q}"
+                " --downloads {params.downloads:q} --out {output:q} > {log:q} 2>&1"
+
+    if "fetch_gz2_images" in fetch_rules:
+
+        rule fetch_gz2_images:
+            output:
+                directory(str(SOURCES.gz2_images)),
+            log:
+                "results/logs/fetch_gz2_images.log",
+            conda:
+                FETCH_ENV
+            container:
+                ANALYSIS_IMAGE
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=480,
+            params:
+                settings=fetch_settings("images_gz2.zip"),
+                url=url_argument("gz2_images_url"),
+                downloads=DOWNLOADS,
+                target=lambda wildcards, output: str(Path(output[0]).parent.parent),
+            shell:
+                "python -m gzxai fetch archive --params {params.settings:q} --url {params.url:q}"
+                " --downloads {params.downloads:q} --target {params.target:q}"
+                " --expect {output:q} > {log:q} 2>&1"
+
+    if "fetch_photometry" in fetch_rules:
+
+        rule fetch_photometry:
+            input:
+                hart16=str(SOURCES.gz2_hart16),
+                hoyle=str(SOURCES.hoyle),
+            output:
+                str(SOURCES.photometry),
+            log:
+                "results/logs/fetch_photometry.log",
+            conda:
+                FETCH_ENV
+            container:
+                ANALYSIS_IMAGE
+            threads: 1
+            resources:
+                mem_mb=2000,
+                runtime=240,
+            params:
+                settings=fetch_settings(None),
+                batches=lambda wildcards, output: str(
+                    Path(output[0]).parent / "batches"
+                ),
+                url=url_argument("sdss_sql_url"),
+            shell:
+                "python -m gzxai fetch photometry --params {params.settings:q} --url {params.url:q}"
+                " --hart16 {input.hart16:q} --extra {input.hoyle:q}"
+                " --batches {params.batches:q} --out {output:q} > {log:q} 2>&1"

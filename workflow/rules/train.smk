@@ -1,6 +1,7 @@
 rule split:
     input:
         table="results/catalogues/kaggle.parquet",
+        images=image_index("kaggle"),
     output:
         "results/training/splits.parquet",
     log:
@@ -18,7 +19,8 @@ rule split:
         val=config["splits"]["validation_fraction"],
         test=config["splits"]["test_fraction"],
     shell:
-        "python -m gzxai split --table {input.table:q} --seed {params.seed}"
+        "python -m gzxai split --table {input.table:q} --images {input.images:q}"
+        " --seed {params.seed}"
         " --val-fraction {params.val} --test-fraction {params.test} --out {output:q} > {log:q} 2>&1"
 
 
@@ -47,7 +49,7 @@ rule train:
         mem_mb=6000,
         runtime=240,
     params:
-        code=stage_code("train", "models", "augment"),
+        code=stage_code("train", "models", "augment", "checkpoint"),
         settings=member_settings,
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:

@@ -197,7 +197,7 @@ def gz2_hart16_table(survey: Survey) -> pd.DataFrame:
         "rastring": coords.ra.to_string(unit=u.hourangle, sep=":", precision=2, pad=True),
         "decstring": coords.dec.to_string(sep=":", precision=2, alwayssign=True, pad=True),
         "sample": "original",
-        "gz2class": gz2_classes(survey.counts),
+        "gz2_class": gz2_classes(survey.counts),
         "total_classifications": survey.counts[:, 0:3].sum(axis=1),
         "total_votes": survey.counts.sum(axis=1),
     }
