@@ -30,9 +30,11 @@ include: "workflow/rules/images.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/bias.smk"
 include: "workflow/rules/bars.smk"
+include: "workflow/rules/runtimes.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(),
+        "results/benchmarks/rules.csv",

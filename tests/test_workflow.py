@@ -51,7 +51,23 @@ def test_the_dag_builds_survey_tables_and_shards(workdir):
     assert shards[0]["images"].dtype == np.uint8
     bars = np.load(results / "images" / "bars" / "shard-000.npz")
     assert len(bars["ids"]) == len(pd.read_parquet(results / "catalogues" / "bars.parquet"))
-    assert (results / "benchmarks" / "synthesize.tsv").is_file()
+    assert (results / "benchmarks" / "synthesize" / "job.tsv").is_file()
+
+
+def test_the_run_times_table_has_every_rule_that_ran(workdir):
+    results = workdir / "results"
+    rules = pd.read_csv(results / "benchmarks" / "rules.csv")
+    assert set(rules["rule"]) == {
+        "synthesize", "catalogue", "catalogue_summary", "resize", "split", "train", "predict",
+        "ensemble", "fit_bias_theta", "label_bias", "train_bias_classifier",
+        "predict_bias_classifier", "evaluate_bias", "saliency", "measure_bars", "select_bars",
+        "train_direct", "evaluate_bars", "bar_figures",
+    }  # fmt: skip
+    assert rules.set_index("rule").loc["resize", "jobs"] == 4
+    assert rules.set_index("rule").loc["train", "stage"] == "train"
+    stages = pd.read_csv(results / "benchmarks" / "stages.csv")
+    assert stages["wall_s"].sum() == pytest.approx(rules["wall_s"].sum())
+    assert (results / "figures" / "run_times.png").stat().st_size > 1000
 
 
 def test_a_second_run_has_nothing_to_do(workdir):
@@ -116,7 +132,7 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     assert jobs == {
         "resize": 4, "catalogue_summary": 3, "split": 1, "train": 3, "predict": 3, "ensemble": 1,
         "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
-        **BAR_STAGE, "saliency": 6, "train_direct": 1, "all": 1,
+        **BAR_STAGE, "saliency": 6, "train_direct": 1, "run_times": 1, "all": 1,
     }  # fmt: skip
 
 
@@ -125,7 +141,8 @@ def test_a_changed_member_setting_retrains_that_member_only(workdir):
     run = snakemake(workdir, "-n", overrides=overrides)
     assert run.returncode == 0, run.stdout[-2000:]
     assert _planned_jobs(run.stdout) == {
-        "train": 1, "predict": 1, "ensemble": 1, "saliency": 2, **BAR_STAGE, "all": 1
+        "train": 1, "predict": 1, "ensemble": 1, "saliency": 2, **BAR_STAGE,
+        "run_times": 1, "all": 1,
     }  # fmt: skip
     assert "wildcards: member=vgg16" in run.stdout
     assert "member=xception" not in run.stdout and "member=resnet50v2" not in run.stdout
@@ -138,26 +155,32 @@ BAR_STAGE = {"measure_bars": 2, "select_bars": 1, "evaluate_bars": 1, "bar_figur
 def test_a_changed_measurement_setting_never_reruns_training_or_saliency(workdir):
     run = snakemake(workdir, "-n", overrides={"measure": {"t_len": [10, 30]}})
     assert run.returncode == 0, run.stdout[-2000:]
-    assert _planned_jobs(run.stdout) == {**BAR_STAGE, "all": 1}
+    assert _planned_jobs(run.stdout) == {**BAR_STAGE, "run_times": 1, "all": 1}
 
 
 def test_a_changed_smoothgrad_setting_redoes_the_maps_but_no_training(workdir):
     run = snakemake(workdir, "-n", overrides={"saliency": {"n_samples": 3}})
     assert run.returncode == 0, run.stdout[-2000:]
-    assert _planned_jobs(run.stdout) == {"saliency": 6, **BAR_STAGE, "all": 1}
+    assert _planned_jobs(run.stdout) == {"saliency": 6, **BAR_STAGE, "run_times": 1, "all": 1}
 
 
 def test_a_new_cv18_setting_reevaluates_the_bias_without_retraining(workdir):
     run = snakemake(workdir, "-n", overrides={"bias": {"cv18": {"alpha_bins": 4}}})
     assert run.returncode == 0, run.stdout[-2000:]
-    assert _planned_jobs(run.stdout) == {"label_bias": 1, "evaluate_bias": 1, "all": 1}
+    assert _planned_jobs(run.stdout) == {
+        "label_bias": 1,
+        "evaluate_bias": 1,
+        "run_times": 1,
+        "all": 1,
+    }
 
 
 def test_a_classifier_setting_retrains_both_classifiers_but_keeps_theta(workdir):
     run = snakemake(workdir, "-n", overrides={"bias": {"classifier": {"test_fraction": 0.25}}})
     assert run.returncode == 0, run.stdout[-2000:]
     assert _planned_jobs(run.stdout) == {
-        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1, "all": 1
+        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
+        "run_times": 1, "all": 1,
     }  # fmt: skip
 
 
@@ -176,7 +199,7 @@ def test_editing_one_stage_code_reruns_that_stage(workdir, tmp_path):
     module.write_text(module.read_text() + "\n# an edit\n")
     edited = run_snakemake(workdir, "-n", configfiles=configs, snakefile=checkout / "Snakefile")
     assert edited.returncode == 0, edited.stdout[-2000:]
-    assert _planned_jobs(edited.stdout) == {**BAR_STAGE, "all": 1}
+    assert _planned_jobs(edited.stdout) == {**BAR_STAGE, "run_times": 1, "all": 1}
 
 
 def test_a_bad_config_key_fails_with_its_name(tmp_path):
@@ -234,7 +257,7 @@ def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):
     # The bar table feeds only the bar stage: its images, maps and measurements.
     assert _planned_jobs(run.stdout) == {
         "catalogue": 1, "resize": 1, "catalogue_summary": 1, "saliency": 6, "train_direct": 1,
-        **BAR_STAGE, "all": 1,
+        **BAR_STAGE, "run_times": 1, "all": 1,
     }  # fmt: skip
     assert "wildcards: table=bars" in run.stdout
 
@@ -247,7 +270,7 @@ def test_the_report_collects_every_figure_and_table_with_captions(workdir):
     names = [
         "table1.csv", "learning_curves.png", "smooth_fraction_vs_alpha.png", "classifier_bias.csv",
         "table2.csv", "test_metrics.csv", "fig1_saliency_answers.png", "fig3_bar_isolation.png",
-        "fig4_bar_lengths.png", "appendix_b_bar_isolation.png",
+        "fig4_bar_lengths.png", "appendix_b_bar_isolation.png", "run_times.png", "rules.csv",
     ]  # fmt: skip
     for name in names:
         assert name in html, name

@@ -470,6 +470,8 @@ def _benchmark(args: argparse.Namespace) -> None:
                 f" maps/s, literal {r['literal_maps_per_second']:.1f} maps/s, ratio "
                 f"{r['speedup']:.0f}x; {r['identical_lengths']}/{r['maps']} lengths identical"
             )
+    if args.what in ("cnn", "all"):
+        _cnn_benchmark(args)
     if args.what in ("smoothgrad", "all"):
         result = benchmarks.smoothgrad_benchmark(size=args.size, n_samples=args.samples)
         benchmarks.record("smoothgrad", result, Path(args.out))
@@ -479,6 +481,41 @@ def _benchmark(args: argparse.Namespace) -> None:
             f"{result['tf_keras_vis_gradients_per_second']:.2f} gradients/s, ratio "
             f"{result['speedup']:.0f}x; N=1, σ=0 maps differ by at most "
             f"{result['max_abs_difference_n1_sigma0']:.1e}"
+        )
+
+
+def _run_times(args: argparse.Namespace) -> None:
+    from gzxai import runtimes
+
+    tables = runtimes.write(
+        Path(args.benchmarks),
+        Path(args.rules_dir),
+        Path(args.out_dir),
+        Path(args.figure) if args.figure else None,
+    )
+    print(runtimes.markdown(tables["stages"]))
+
+
+def _cnn_benchmark(args: argparse.Namespace) -> None:
+    import yaml
+    from snakemake.utils import update_config
+
+    from gzxai import benchmarks
+    from gzxai.throughput import cnn_benchmark
+
+    repo = Path(__file__).resolve().parents[2]
+    config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
+    for path in args.configfile:
+        update_config(config, yaml.safe_load(Path(path).read_text()))
+    result = cnn_benchmark(config, threads=args.threads)
+    benchmarks.record("cnn_throughput", result, Path(args.out))
+    print(f"matmul peak ({result['threads']} threads): "
+          f"{result['matmul_peak_gflop_per_second']:.1f} GFLOP/s")  # fmt: skip
+    for row in result["jobs"]:
+        print(
+            f"{row['job']:28s} {row['images_per_second']:8.0f} images/s  CPU/wall "
+            f"{row['cpu_over_wall']:.2f}  {row['achieved_gflop_per_second']:6.1f} GFLOP/s "
+            f"= {row['fraction_of_matmul_peak']:.0%} of peak"
         )
 
 
@@ -712,7 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_direct)
 
     p = sub.add_parser("benchmark", help="measure speed ratios against reference implementations")
-    p.add_argument("what", choices=["bars", "smoothgrad", "all"])
+    p.add_argument("what", choices=["bars", "smoothgrad", "cnn", "all"])
     p.add_argument("--samples", type=int, default=64, help="SmoothGrad N")
     p.add_argument(
         "--maps-from",
@@ -721,8 +758,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--maps", type=int, default=200)
     p.add_argument("--size", type=int, default=64)
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cnn: TF threads")
+    p.add_argument(
+        "--configfile", nargs="*", default=[], help="cnn: config files merged over the default"
+    )
     p.add_argument("--out", default="results/benchmarks.json")
     p.set_defaults(func=_benchmark)
+
+    p = sub.add_parser("run-times", help="wall and CPU time per rule and stage of a run")
+    p.add_argument("--benchmarks", default="results/benchmarks", help="<rule>/<job>.tsv files")
+    p.add_argument(
+        "--rules-dir",
+        default=str(Path(__file__).resolve().parents[1] / "rules"),
+        help="the workflow's rule files (a rule's stage is its file)",
+    )
+    p.add_argument("--out-dir", default="results/benchmarks", help="rules.* and stages.*")
+    p.add_argument("--figure", help="PNG of the time per stage")
+    p.set_defaults(func=_run_times)
 
     p = sub.add_parser(
         "priors", help="re-derive resources/synthetic_priors.json from the real catalogues"

@@ -185,3 +185,16 @@ def panel_grid(
             axis.imshow(image, cmap=None if image.ndim == 3 else cmap)
             axis.set_title(caption, fontsize=7)
     _save(figure, path)
+
+
+def run_times(stages: pd.DataFrame, path: str | Path) -> None:
+    """Wall and CPU seconds per stage, summed over its jobs (gzxai.runtimes)."""
+    order = stages.sort_values("wall_s")
+    figure, axis = plt.subplots(figsize=(6, 0.4 * len(order) + 1.2))
+    y = np.arange(len(order))
+    axis.barh(y + 0.2, order["wall_s"], height=0.4, color="tab:blue", label="wall")
+    axis.barh(y - 0.2, order["cpu_s"], height=0.4, color="tab:orange", label="CPU")
+    axis.set_yticks(y, order["stage"])
+    axis.set_xlabel("seconds, summed over the stage's jobs")
+    axis.legend(fontsize="small")
+    _save(figure, path)

@@ -12,7 +12,7 @@ rule saliency:
     log:
         "results/logs/saliency/{member}_run-{run}_noise-{noise}_shard-{shard}.log",
     benchmark:
-        "results/benchmarks/saliency/{member}_run-{run}_noise-{noise}_shard-{shard}.tsv"
+        "results/benchmarks/saliency/{member}_{run}_{noise}_{shard}.tsv"
     wildcard_constraints:
         member=MEMBER_PATTERN,
         run="[12]",
@@ -43,7 +43,7 @@ rule measure_bars:
     log:
         "results/logs/measure_bars/run-{run}_shard-{shard}.log",
     benchmark:
-        "results/benchmarks/measure_bars/run-{run}_shard-{shard}.tsv"
+        "results/benchmarks/measure_bars/{run}_{shard}.tsv"
     wildcard_constraints:
         run="[12]",
         shard=r"\d{3}",
@@ -80,6 +80,8 @@ rule select_bars:
         table2_md="results/bars/table2.md",
     log:
         "results/logs/select_bars.log",
+    benchmark:
+        "results/benchmarks/select_bars/job.tsv"
     conda:
         ENV
     container:
@@ -111,7 +113,7 @@ rule train_direct:
     log:
         "results/logs/train_direct.log",
     benchmark:
-        "results/benchmarks/train_direct.tsv"
+        "results/benchmarks/train_direct/job.tsv"
     conda:
         TF_ENV
     container:
@@ -153,6 +155,8 @@ rule evaluate_bars:
         ),
     log:
         "results/logs/evaluate_bars.log",
+    benchmark:
+        "results/benchmarks/evaluate_bars/job.tsv"
     conda:
         ENV
     container:
@@ -204,6 +208,8 @@ rule bar_figures:
         ),
     log:
         "results/logs/bar_figures.log",
+    benchmark:
+        "results/benchmarks/bar_figures/job.tsv"
     conda:
         TF_ENV
     container:

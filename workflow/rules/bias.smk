@@ -10,6 +10,8 @@ rule fit_bias_theta:
         ),
     log:
         "results/logs/fit_bias_theta.log",
+    benchmark:
+        "results/benchmarks/fit_bias_theta/job.tsv"
     conda:
         ENV
     container:
@@ -40,6 +42,8 @@ rule label_bias:
         ),
     log:
         "results/logs/label_bias.log",
+    benchmark:
+        "results/benchmarks/label_bias/job.tsv"
     conda:
         ENV
     container:
@@ -68,7 +72,7 @@ rule train_bias_classifier:
     log:
         "results/logs/train_bias_{kind}.log",
     benchmark:
-        "results/benchmarks/train_bias_{kind}.tsv"
+        "results/benchmarks/train_bias_classifier/{kind}.tsv"
     wildcard_constraints:
         kind="naive|debiased",
     conda:
@@ -102,6 +106,8 @@ rule predict_bias_classifier:
         "results/bias/{kind}/predictions.parquet",
     log:
         "results/logs/predict_bias_{kind}.log",
+    benchmark:
+        "results/benchmarks/predict_bias_classifier/{kind}.tsv"
     wildcard_constraints:
         kind="naive|debiased",
     conda:
@@ -148,6 +154,8 @@ rule evaluate_bias:
         ),
     log:
         "results/logs/evaluate_bias.log",
+    benchmark:
+        "results/benchmarks/evaluate_bias/job.tsv"
     conda:
         TF_ENV
     container:

@@ -8,7 +8,7 @@ rule catalogue:
     log:
         "results/logs/catalogue_{table}.log",
     benchmark:
-        "results/benchmarks/catalogue_{table}.tsv"
+        "results/benchmarks/catalogue/{table}.tsv"
     wildcard_constraints:
         table="kaggle|gz2|bars",
     conda:
@@ -47,6 +47,8 @@ rule catalogue_summary:
         ),
     log:
         "results/logs/catalogue_summary_{table}.log",
+    benchmark:
+        "results/benchmarks/catalogue_summary/{table}.tsv"
     wildcard_constraints:
         table="kaggle|gz2|bars",
     conda:

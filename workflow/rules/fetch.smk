@@ -51,6 +51,8 @@ if config["source"] == "real":
                 test=directory(str(SOURCES.kaggle_test_images)),
             log:
                 "results/logs/fetch_kaggle.log",
+            benchmark:
+                "results/benchmarks/fetch_kaggle/job.tsv"
             conda:
                 FETCH_ENV
             container:
@@ -75,6 +77,8 @@ if config["source"] == "real":
                 str(SOURCES.root / "{folder}" / "{name}"),
             log:
                 "results/logs/fetch_{folder}_{name}.log",
+            benchmark:
+                "results/benchmarks/fetch_file/{folder}_{name}.tsv"
             wildcard_constraints:
                 folder="gz2|hoyle",
                 name="|".join(re.escape(name) for name in MISSING_FILES),
@@ -100,6 +104,8 @@ if config["source"] == "real":
                 str(SOURCES.gz2sample),
             log:
                 "results/logs/fetch_gz2sample.log",
+            benchmark:
+                "results/benchmarks/fetch_gz2sample/job.tsv"
             conda:
                 FETCH_ENV
             container:
@@ -123,6 +129,8 @@ if config["source"] == "real":
                 directory(str(SOURCES.gz2_images)),
             log:
                 "results/logs/fetch_gz2_images.log",
+            benchmark:
+                "results/benchmarks/fetch_gz2_images/job.tsv"
             conda:
                 FETCH_ENV
             container:
@@ -151,6 +159,8 @@ if config["source"] == "real":
                 str(SOURCES.photometry),
             log:
                 "results/logs/fetch_photometry.log",
+            benchmark:
+                "results/benchmarks/fetch_photometry/job.tsv"
             conda:
                 FETCH_ENV
             container:

@@ -7,7 +7,7 @@ rule resize:
     log:
         "results/logs/resize_{dataset}_{shard}.log",
     benchmark:
-        "results/benchmarks/resize_{dataset}_{shard}.tsv"
+        "results/benchmarks/resize/{dataset}_{shard}.tsv"
     wildcard_constraints:
         dataset="kaggle|gz2|bars",
         shard=r"\d{3}",

@@ -16,7 +16,7 @@ if config["source"] == "synthetic":
         log:
             "results/logs/synthesize.log",
         benchmark:
-            "results/benchmarks/synthesize.tsv"
+            "results/benchmarks/synthesize/job.tsv"
         conda:
             ENV
         container:

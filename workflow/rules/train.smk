@@ -6,6 +6,8 @@ rule split:
         "results/training/splits.parquet",
     log:
         "results/logs/split.log",
+    benchmark:
+        "results/benchmarks/split/job.tsv"
     conda:
         ENV
     container:
@@ -36,7 +38,7 @@ rule train:
     log:
         "results/logs/train_{member}.log",
     benchmark:
-        "results/benchmarks/train_{member}.tsv"
+        "results/benchmarks/train/{member}.tsv"
     wildcard_constraints:
         member=MEMBER_PATTERN,
     conda:
@@ -68,7 +70,7 @@ rule predict:
     log:
         "results/logs/predict_{member}.log",
     benchmark:
-        "results/benchmarks/predict_{member}.tsv"
+        "results/benchmarks/predict/{member}.tsv"
     wildcard_constraints:
         member=MEMBER_PATTERN,
     conda:
@@ -118,6 +120,8 @@ rule ensemble:
         ),
     log:
         "results/logs/ensemble.log",
+    benchmark:
+        "results/benchmarks/ensemble/job.tsv"
     conda:
         ENV
     container:
