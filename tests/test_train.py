@@ -190,3 +190,26 @@ def test_an_unreadable_checkpoint_is_discarded_not_fatal(tiny_shards, tmp_path, 
         summary = train_member(**run)
     assert summary["resumed"] is False and summary["epochs"] == 2
     assert "cannot be restored" in caplog.text
+
+
+class KillAtTheEnd(keras.callbacks.Callback):
+    """Raises after the last epoch's checkpoint, before the job writes its outputs."""
+
+    def on_train_end(self, logs=None):
+        raise KilledError
+
+
+def test_a_run_killed_after_early_stopping_is_not_trained_further(tiny_shards, tmp_path):
+    stopping = {"early_stopping_patience": 1, "reduce_lr_patience": 5, "max_epochs": 8}
+    whole = training_run(tiny_shards, tmp_path / "whole", **stopping)
+    epochs = train_member(**whole)["epochs"]
+    assert epochs < 8  # it did stop early
+
+    run = training_run(tiny_shards, tmp_path / "killed", **stopping)
+    with pytest.raises(KilledError):
+        train_member(**run, extra_callbacks=[KillAtTheEnd()])
+    summary = train_member(**run)
+    assert summary["resumed"] is True and summary["epochs"] == epochs
+    for expected, resumed in zip(weights_of(whole["model_path"]), weights_of(run["model_path"]),
+                                 strict=True):  # fmt: skip
+        np.testing.assert_array_equal(resumed, expected)

@@ -20,7 +20,7 @@ from gzxai.io import write_csv, write_json, write_text
 
 log = logging.getLogger(__name__)
 
-#: The issue's target for the fitted θ on the synthetic survey.
+#: How close the fitted θ must come to the injected one on the synthetic survey.
 THETA_TOLERANCE = 0.10
 
 
