@@ -30,9 +30,9 @@ rule run_times:
         runtime=5,
     params:
         code=stage_code("runtimes"),
-        benchmarks="results/benchmarks",
+        # The tables sit beside the benchmark files they summarise.
         out_dir=lambda wildcards, output: str(Path(output.rules).parent),
     shell:
-        "python -m gzxai run-times --benchmarks {params.benchmarks:q}"
+        "python -m gzxai run-times --benchmarks {params.out_dir:q}"
         " --out-dir {params.out_dir:q}"
         " --figure {output.figure:q} > {log:q} 2>&1"
