@@ -74,7 +74,7 @@ def survey_root(tmp_path_factory: pytest.TempPathFactory, default_config: dict) 
 @pytest.fixture
 def survey_copy(survey_root: Path, tmp_path: Path):
     """A private copy of the synthetic survey that a test may damage."""
-    from gzxai.layout import SourceLayout
+    from gzxai.core.layout import SourceLayout
 
     root = tmp_path / "synthetic"
     shutil.copytree(survey_root, root)

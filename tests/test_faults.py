@@ -23,12 +23,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from gzxai import catalogues, fetch, images
-from gzxai import contracts as c
-from gzxai.errors import InputError
-from gzxai.io import current_umask, write_csv
-from gzxai.layout import SourceLayout
-from gzxai.redact import redact
+from gzxai.core import contracts as c
+from gzxai.core.errors import InputError
+from gzxai.core.io import current_umask, write_csv
+from gzxai.core.layout import SourceLayout
+from gzxai.core.redact import redact
+from gzxai.sources import catalogues, fetch, images
 
 from .conftest import REPO, TINY_CONFIG, real_gz2_hart16_header, run_snakemake
 
@@ -386,7 +386,7 @@ def test_a_truncated_shard_is_named(tmp_path):
 
 def test_a_corrupt_model_file_is_named_as_corrupt_not_missing(tmp_path):
     pytest.importorskip("keras")
-    from gzxai.train import load_model
+    from gzxai.cnn.train import load_model
 
     path = tmp_path / "model.keras"
     path.write_bytes(b"PK\x03\x04 half a model")

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from gzxai import contracts as c
+from gzxai.core import contracts as c
 
 from .conftest import REPO, run_snakemake
 
@@ -195,7 +195,7 @@ def test_editing_one_stage_code_reruns_that_stage(workdir, tmp_path):
     moved = run_snakemake(workdir, "-n", configfiles=configs, snakefile=checkout / "Snakefile")
     assert moved.returncode == 0, moved.stdout[-2000:]
     assert "Nothing to be done" in moved.stdout
-    module = checkout / "workflow" / "gzxai" / "measure.py"
+    module = checkout / "workflow" / "gzxai" / "bars" / "measure.py"
     module.write_text(module.read_text() + "\n# an edit\n")
     edited = run_snakemake(workdir, "-n", configfiles=configs, snakefile=checkout / "Snakefile")
     assert edited.returncode == 0, edited.stdout[-2000:]

@@ -91,12 +91,12 @@ def test_population_geometry_and_classes(default_config):
 def test_flux_limited_galaxies_sit_beyond_the_hoyle_volume_and_within_the_flux_limit(
     default_config,
 ):
+    from gzxai.core.units import cosmology
     from gzxai.synthetic.population import (
         FluxLimitedConfig,
         draw_flux_limited,
         hoyle_volume_limit,
     )
-    from gzxai.units import cosmology
 
     cfg = population_config(default_config)
     flux = FluxLimitedConfig(n_galaxies=3000, r_mag_limit=17.0)

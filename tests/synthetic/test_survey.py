@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from gzxai import contracts as c
-from gzxai.layout import SourceLayout
+from gzxai.core import contracts as c
+from gzxai.core.layout import SourceLayout
 from gzxai.synthetic import survey as survey_mod
 from gzxai.synthetic.survey import SurveyConfig, draw_survey, write_survey
 
@@ -84,8 +84,8 @@ def test_flux_limited_galaxies_extend_gz2_and_leave_kaggle_and_hoyle_unchanged(
 
 
 def test_size_check_compares_half_light_radii_with_shen2003():
+    from gzxai.core.units import cosmology, kpc_to_angle
     from gzxai.synthetic.priors import shen2003_median_r50
-    from gzxai.units import cosmology, kpc_to_angle
 
     cosmo = cosmology()
     magnitudes = np.array([-19.5, -20.5, -21.5, -22.0])

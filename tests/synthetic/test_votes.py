@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from scipy import optimize
 
+from gzxai.core.trees import load_tree
 from gzxai.synthetic.survey import SurveyConfig, draw_survey
 from gzxai.synthetic.votes import bias_flip_probability
-from gzxai.trees import load_tree
 
 from ..conftest import small_config
 

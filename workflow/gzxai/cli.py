@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from gzxai import catalogues, images
-from gzxai.errors import GzxaiError
-from gzxai.images import read_by_id
-from gzxai.io import write_csv, write_json, write_parquet, write_text
-from gzxai.layout import SourceLayout
-from gzxai.redact import RedactingFilter
-from gzxai.units import HoyleLengthUnits, LengthScaled
+from gzxai.core.errors import GzxaiError
+from gzxai.core.io import write_csv, write_json, write_parquet, write_text
+from gzxai.core.layout import SourceLayout
+from gzxai.core.redact import RedactingFilter
+from gzxai.core.units import HoyleLengthUnits, LengthScaled
+from gzxai.sources import catalogues, images
+from gzxai.sources.images import read_by_id
 
 log = logging.getLogger("gzxai")
 
@@ -99,7 +99,7 @@ def _resize(args: argparse.Namespace) -> None:
 
 
 def _split(args: argparse.Namespace) -> None:
-    from gzxai.train import assign_splits
+    from gzxai.cnn.train import assign_splits
 
     table = pd.read_parquet(args.table, columns=["galaxy_id", "labelled"])
     table = images.with_images(table, args.images, "galaxy_id", "split")
@@ -110,7 +110,7 @@ def _split(args: argparse.Namespace) -> None:
 
 
 def _labels(table_path: str) -> pd.DataFrame:
-    from gzxai.trees import load_tree
+    from gzxai.core.trees import load_tree
 
     table = pd.read_parquet(table_path)
     labelled = table[table["labelled"]].set_index("galaxy_id")
@@ -119,8 +119,8 @@ def _labels(table_path: str) -> pd.DataFrame:
 
 def _fit(args: argparse.Namespace, params: dict, training: dict, labels, splits) -> dict:
     """One train_member call with the job's files: shared by the members and the classifiers."""
-    from gzxai.models import ModelConfig
-    from gzxai.train import TrainingConfig, train_member
+    from gzxai.cnn.models import ModelConfig
+    from gzxai.cnn.train import TrainingConfig, train_member
 
     return train_member(
         model_cfg=ModelConfig.from_config(params["model"]),
@@ -146,8 +146,8 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _predict(args: argparse.Namespace) -> None:
-    from gzxai.train import configure_tensorflow, predict_shards
-    from gzxai.trees import load_tree
+    from gzxai.cnn.train import configure_tensorflow, predict_shards
+    from gzxai.core.trees import load_tree
 
     configure_tensorflow(args.threads, seed=0)
     predictions = predict_shards(Path(args.model), [Path(p) for p in args.shards])
@@ -161,7 +161,8 @@ def _predict(args: argparse.Namespace) -> None:
 
 
 def _ensemble(args: argparse.Namespace) -> None:
-    from gzxai import ensemble, figures
+    from gzxai.core import figures
+    from gzxai.ensemble import evaluate
 
     names = args.names
     members = {
@@ -175,23 +176,24 @@ def _ensemble(args: argparse.Namespace) -> None:
     splits = pd.read_parquet(args.splits).set_index("galaxy_id")["split"]
     # The split holds the labelled galaxies with a readable image: the ones every member saw.
     labels = _labels(args.table).loc[splits.index]
-    mean = ensemble.average(members)
+    mean = evaluate.average(members)
     out = Path(args.out_dir)
-    table = ensemble.table1(members, mean, labels, splits, summaries)
+    table = evaluate.table1(members, mean, labels, splits, summaries)
     write_csv(table, out / "table1.csv")
-    write_text(ensemble.markdown_table(table), out / "table1.md")
+    write_text(evaluate.markdown_table(table), out / "table1.md")
     write_parquet(mean.reset_index(), out / "predictions.parquet")
     unlabelled = mean.index.difference(labels.index).to_numpy()
-    write_csv(ensemble.submission(mean, unlabelled), out / "kaggle_submission.csv")
+    write_csv(evaluate.submission(mean, unlabelled), out / "kaggle_submission.csv")
     figures.learning_curves(histories, Path(args.figures_dir) / "learning_curves.png")
     _misclassification(mean, labels, splits, args, out)
-    log.info("Table 1:\n%s", ensemble.markdown_table(table))
+    log.info("Table 1:\n%s", evaluate.markdown_table(table))
 
 
 def _misclassification(mean, labels, splits, args, out: Path) -> None:
-    from gzxai import ensemble, figures
+    from gzxai.core import figures
+    from gzxai.ensemble import evaluate
 
-    audit = ensemble.q1_disagreements(mean, labels).assign(
+    audit = evaluate.q1_disagreements(mean, labels).assign(
         split=lambda t: splits.loc[t["galaxy_id"]].to_numpy()
     )
     worst = audit[audit["disagree"]].sort_values("gap", ascending=False).head(args.gallery_size)
@@ -217,7 +219,7 @@ def _misclassification(mean, labels, splits, args, out: Path) -> None:
 
 
 def _fetch(args: argparse.Namespace) -> None:
-    from gzxai import fetch
+    from gzxai.sources import fetch
 
     params = json.loads(args.params)
     retry = fetch.RetryPolicy(
@@ -265,7 +267,7 @@ def _fetch(args: argparse.Namespace) -> None:
 
 
 def _expect(path: str | None, source) -> None:
-    from gzxai.fetch import FetchError
+    from gzxai.sources.fetch import FetchError
 
     if path and not Path(path).exists():
         raise FetchError(
@@ -274,7 +276,7 @@ def _expect(path: str | None, source) -> None:
 
 
 def _bias_theta(args: argparse.Namespace) -> None:
-    from gzxai.biasstage import run_theta
+    from gzxai.bias.stage import run_theta
 
     run_theta(
         gz2=args.gz2,
@@ -287,7 +289,7 @@ def _bias_theta(args: argparse.Namespace) -> None:
 
 
 def _bias_labels(args: argparse.Namespace) -> None:
-    from gzxai.biasstage import run_label_bias
+    from gzxai.bias.stage import run_label_bias
 
     run_label_bias(
         gz2=args.gz2, truth=args.truth, params=json.loads(args.params), seed=args.seed, out=args.out
@@ -295,15 +297,15 @@ def _bias_labels(args: argparse.Namespace) -> None:
 
 
 def _bias_train(args: argparse.Namespace) -> None:
-    from gzxai import debias
-    from gzxai.train import assign_splits
+    from gzxai.bias import classifier
+    from gzxai.cnn.train import assign_splits
 
     params = json.loads(args.params)
-    galaxies = debias.usable_galaxies(
+    galaxies = classifier.usable_galaxies(
         images.with_images(pd.read_parquet(args.gz2), args.images, "dr7objid", "bias-train")
     )
     theta = json.loads(Path(args.theta).read_text())["theta"] if args.theta else float("nan")
-    targets = debias.training_targets(galaxies, args.kind, theta)
+    targets = classifier.training_targets(galaxies, args.kind, theta)
     splits = pd.Series(
         assign_splits(
             targets.index.to_numpy(),
@@ -320,8 +322,8 @@ def _bias_train(args: argparse.Namespace) -> None:
 
 def _bias_evaluate(args: argparse.Namespace) -> None:
     _without_onednn()  # Grad-CAM takes gradients of intermediate feature maps
-    from gzxai.biasstage import run_evaluate
-    from gzxai.train import configure_tensorflow
+    from gzxai.bias.stage import run_evaluate
+    from gzxai.cnn.train import configure_tensorflow
 
     params = json.loads(args.params)
     configure_tensorflow(args.threads, params["seed"])
@@ -348,8 +350,8 @@ def _without_onednn() -> None:
 def _saliency(args: argparse.Namespace) -> None:
     # Input gradients run with TensorFlow's default oneDNN kernels (about 2x faster here);
     # only Grad-CAM's intermediate-feature gradients need them off.
-    from gzxai.barstage import run_saliency
-    from gzxai.train import configure_tensorflow
+    from gzxai.bars.stage import run_saliency
+    from gzxai.cnn.train import configure_tensorflow
 
     params = json.loads(args.params)
     configure_tensorflow(args.threads, params["seed"])
@@ -365,7 +367,7 @@ def _saliency(args: argparse.Namespace) -> None:
 
 
 def _measure(args: argparse.Namespace) -> None:
-    from gzxai.barstage import run_measure
+    from gzxai.bars.stage import run_measure
 
     run_measure(
         saliency=args.saliency,
@@ -379,7 +381,7 @@ def _measure(args: argparse.Namespace) -> None:
 
 
 def _bars_select(args: argparse.Namespace) -> None:
-    from gzxai.barstage import run_select
+    from gzxai.bars.stage import run_select
 
     run_select(
         measurements=args.measurements,
@@ -391,7 +393,7 @@ def _bars_select(args: argparse.Namespace) -> None:
 
 
 def _bars_evaluate(args: argparse.Namespace) -> None:
-    from gzxai.barstage import run_evaluate
+    from gzxai.bars.stage import run_evaluate
 
     run_evaluate(
         measurements=args.measurements,
@@ -407,8 +409,8 @@ def _bars_evaluate(args: argparse.Namespace) -> None:
 
 
 def _bars_figures(args: argparse.Namespace) -> None:
-    from gzxai.barstage import run_figures
-    from gzxai.train import configure_tensorflow
+    from gzxai.bars.stage import run_figures
+    from gzxai.cnn.train import configure_tensorflow
 
     params = json.loads(args.params)
     configure_tensorflow(args.threads, params["seed"])
@@ -429,10 +431,10 @@ def _bars_figures(args: argparse.Namespace) -> None:
 
 
 def _scaling(args: argparse.Namespace) -> None:
-    from gzxai import scaling
+    from gzxai.studies import parameters
 
     repo = Path(__file__).resolve().parents[2]
-    table = scaling.study(
+    table = parameters.study(
         Path(args.settings),
         snakefile=repo / "Snakefile",
         study_dir=Path(args.study_dir),
@@ -442,11 +444,11 @@ def _scaling(args: argparse.Namespace) -> None:
         out_dir=Path(args.out_dir),
         stage=args.stage,
     )
-    print(scaling.STAGES[args.stage].markdown(table))
+    print(parameters.STAGES[args.stage].markdown(table))
 
 
 def _direct(args: argparse.Namespace) -> None:
-    from gzxai.barstage import direct_labels, direct_splits, write_direct_predictions
+    from gzxai.bars.stage import direct_labels, direct_splits, write_direct_predictions
 
     params = json.loads(args.params)
     bars = images.with_images(pd.read_parquet(args.bars), args.images, "dr7objid", "direct")
@@ -458,7 +460,7 @@ def _direct(args: argparse.Namespace) -> None:
 
 
 def _benchmark(args: argparse.Namespace) -> None:
-    from gzxai import benchmarks
+    from gzxai.studies import benchmarks
 
     if args.what in ("bars", "all"):
         files = sorted(Path().glob(args.maps_from)) if args.maps_from else []
@@ -485,7 +487,7 @@ def _benchmark(args: argparse.Namespace) -> None:
 
 
 def _run_times(args: argparse.Namespace) -> None:
-    from gzxai import runtimes
+    from gzxai.studies import runtimes
 
     tables = runtimes.write(
         Path(args.benchmarks),
@@ -500,8 +502,8 @@ def _cnn_benchmark(args: argparse.Namespace) -> None:
     import yaml
     from snakemake.utils import update_config
 
-    from gzxai import benchmarks
-    from gzxai.throughput import cnn_benchmark
+    from gzxai.studies import benchmarks
+    from gzxai.studies.throughput import cnn_benchmark
 
     repo = Path(__file__).resolve().parents[2]
     config = yaml.safe_load((repo / "config" / "config.yaml").read_text())
@@ -526,7 +528,7 @@ def _priors(args: argparse.Namespace) -> None:
 
 
 def _add_training_outputs(parser: argparse.ArgumentParser) -> None:
-    """Arguments of every command that trains a model through gzxai.train.train_member."""
+    """Arguments of every command that trains a model through gzxai.cnn.train.train_member."""
     parser.add_argument("--work-dir", required=True, help="backups for resuming a killed run")
     parser.add_argument("--model", required=True, help="output .keras file")
     parser.add_argument("--history", required=True, help="per-epoch CSV")

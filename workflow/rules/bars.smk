@@ -27,7 +27,7 @@ rule saliency:
         mem_mb=3000,
         runtime=120,
     params:
-        code=stage_code("saliency"),
+        code=stage_code("explain/smoothgrad"),
         settings=saliency_settings(),
     shell:
         "python -m gzxai --quiet saliency --model {input.model:q} --shard {input.shard:q}"
@@ -56,7 +56,7 @@ rule measure_bars:
         mem_mb=3000,
         runtime=60,
     params:
-        code=stage_code("measure", "bars"),
+        code=stage_code("bars/measure", "bars/geometry"),
         settings=measure_settings(),
         saliency=saliency_arguments,
         truth=optional_argument("truth"),
@@ -91,7 +91,7 @@ rule select_bars:
         mem_mb=6000,
         runtime=30,
     params:
-        code=stage_code("bareval", "barstage"),
+        code=stage_code("bars/evaluate", "bars/stage"),
         settings=bar_evaluation_settings(),
         out_dir=lambda wildcards, output: str(Path(output.table2).parent),
     shell:
@@ -124,7 +124,7 @@ rule train_direct:
         mem_mb=6000,
         runtime=240,
     params:
-        code=stage_code("train", "models", "augment", "checkpoint"),
+        code=stage_code("cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint"),
         settings=direct_settings(),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
@@ -166,7 +166,7 @@ rule evaluate_bars:
         mem_mb=6000,
         runtime=30,
     params:
-        code=stage_code("bareval", "barstage"),
+        code=stage_code("bars/evaluate", "bars/stage"),
         settings=bar_evaluation_settings(),
         truth=optional_argument("truth"),
         out_dir=lambda wildcards, output: str(Path(output.summary).parent),
@@ -220,7 +220,7 @@ rule bar_figures:
         mem_mb=3000,
         runtime=30,
     params:
-        code=stage_code("figures", "barstage"),
+        code=stage_code("core/figures", "bars/stage"),
         settings=bar_figure_settings(),
         models=lambda wildcards, input: [
             f"{member}={path}" for member, path in zip(MEMBERS, input.models)

@@ -24,7 +24,7 @@ rule fit_bias_theta:
         settings=theta_settings(),
         seed=config["seed"],
         truth=optional_argument("truth"),
-        code=stage_code("bias", "debias", "biasstage", "figures"),
+        code=stage_code("bias/resolution", "bias/classifier", "bias/stage", "core/figures"),
     shell:
         "python -m gzxai bias-theta --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
         " --params {params.settings:q} --out {output.theta:q} --figure {output.figure:q}"
@@ -56,7 +56,7 @@ rule label_bias:
         settings=label_bias_settings(),
         seed=config["seed"],
         truth=optional_argument("truth"),
-        code=stage_code("bias", "debias", "biasstage"),
+        code=stage_code("bias/resolution", "bias/classifier", "bias/stage"),
     shell:
         "python -m gzxai bias-labels --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
         " --params {params.settings:q} --out {output:q} > {log:q} 2>&1"
@@ -86,7 +86,7 @@ rule train_bias_classifier:
         runtime=240,
     params:
         settings=classifier_settings(),
-        code=stage_code("train", "models", "augment", "checkpoint", "bias", "debias"),
+        code=stage_code("cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint", "bias/resolution", "bias/classifier"),
         theta=lambda wildcards, input: (
             f"--theta {input.theta}" if "theta" in input.keys() else ""
         ),
@@ -166,7 +166,7 @@ rule evaluate_bias:
         runtime=30,
     params:
         settings=bias_evaluation_settings(),
-        code=stage_code("bias", "debias", "biasstage", "figures"),
+        code=stage_code("bias/resolution", "bias/classifier", "bias/stage", "core/figures"),
         truth=optional_argument("truth"),
         out_dir=lambda wildcards, output: str(Path(output.table).parent),
         figures_dir=lambda wildcards, output: str(Path(output.grad_cam).parent),

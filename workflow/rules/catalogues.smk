@@ -60,7 +60,7 @@ rule catalogue_summary:
         mem_mb=2000,
         runtime=10,
     params:
-        code=stage_code("catalogues", "images", "contracts"),
+        code=stage_code("sources/catalogues", "sources/images", "core/contracts"),
     shell:
         "python -m gzxai catalogue-summary --dataset {wildcards.table} --table {input.table:q}"
         " --build {input.build:q} --shards {input.shards:q}"

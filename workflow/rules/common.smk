@@ -3,7 +3,7 @@ import os
 import re
 from pathlib import Path
 
-from gzxai.config import (
+from gzxai.core.config import (
     image_geometry,
     check,
     export_job_environment,
@@ -11,9 +11,9 @@ from gzxai.config import (
     merge_training,
     source_root,
 )
-from gzxai.errors import ConfigError
-from gzxai.layout import SourceLayout
-from gzxai.provenance import code_digest
+from gzxai.core.errors import ConfigError
+from gzxai.core.layout import SourceLayout
+from gzxai.core.provenance import code_digest
 
 try:
     check(config)
@@ -127,7 +127,7 @@ def catalogue_settings(wildcards):
 
 def fetch_settings(file_name):
     """Retry policy, endpoint settings and the expected md5 of ``file_name``."""
-    from gzxai.fetch import known_md5
+    from gzxai.sources.fetch import known_md5
 
     fetch = config["fetch"]
     settings = {

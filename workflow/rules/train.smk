@@ -51,7 +51,7 @@ rule train:
         mem_mb=6000,
         runtime=240,
     params:
-        code=stage_code("train", "models", "augment", "checkpoint"),
+        code=stage_code("cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint"),
         settings=member_settings,
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
@@ -131,7 +131,7 @@ rule ensemble:
         mem_mb=4000,
         runtime=30,
     params:
-        code=stage_code("ensemble"),
+        code=stage_code("ensemble/evaluate"),
         names=MEMBERS,
         gallery=config["ensemble"]["gallery_size"],
         out_dir=lambda wildcards, output: str(Path(output.table1).parent),

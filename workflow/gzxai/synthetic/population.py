@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from gzxai.synthetic import priors as priors_mod
-from gzxai.units import (
+from gzxai.core.units import (
     GZ2_SCALE_PER_R90,
     angle_to_kpc,
     cosmology,
     kpc_to_angle,
     resolution_alpha,
 )
+from gzxai.synthetic import priors as priors_mod
 
 #: petroR90_r in pixels of the 424-px grid, for every galaxy (1 / 0.02).
 R90_PX = float(1.0 / GZ2_SCALE_PER_R90.value)

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from gzxai import RESOURCES
-from gzxai.contracts import HOYLE, read_csv
+from gzxai.core.contracts import HOYLE, read_csv
 
 PRIORS_FILE = RESOURCES / "synthetic_priors.json"
 COPULA_VARIABLES = (

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import fft
 
+from gzxai.core.units import FWHM_PER_SIGMA, GZ2_IMAGE_PX
 from gzxai.synthetic.population import sersic_b
-from gzxai.units import FWHM_PER_SIGMA, GZ2_IMAGE_PX
 
 COMPONENTS = ("bulge", "disk", "arms", "bar", "ring", "companion", "neighbours", "star")
 _RENDER_STREAM = 7  # separates render randomness from the population's draws

@@ -1,6 +1,6 @@
 """Assemble the synthetic survey and write it in the real sources' formats.
 
-Layout (see :mod:`gzxai.layout`), all under the source root:
+Layout (see :mod:`gzxai.core.layout`), all under the source root:
 
 * Kaggle: ``training_solutions_rev1.csv`` and ``images_training_rev1/<GalaxyID>.jpg`` for the
   labelled part, ``images_test_rev1/<GalaxyID>.jpg`` for the rest;
@@ -29,9 +29,11 @@ from astropy.cosmology import FLRW
 from PIL import Image
 from tqdm import tqdm
 
-from gzxai import contracts as c
-from gzxai.io import write_csv, write_parquet
-from gzxai.layout import SourceLayout, gz2_image_name, kaggle_image_name
+from gzxai.core import contracts as c
+from gzxai.core.io import write_csv, write_parquet
+from gzxai.core.layout import SourceLayout, gz2_image_name, kaggle_image_name
+from gzxai.core.trees import load_tree
+from gzxai.core.units import LengthScaled, angle_to_kpc, angle_to_length_scaled, cosmology
 from gzxai.synthetic import priors as priors_mod
 from gzxai.synthetic.population import (
     FluxLimitedConfig,
@@ -42,8 +44,6 @@ from gzxai.synthetic.population import (
 )
 from gzxai.synthetic.render import RenderConfig, render_survey_images
 from gzxai.synthetic.votes import VoteConfig, perceived_class, simulate_votes
-from gzxai.trees import load_tree
-from gzxai.units import LengthScaled, angle_to_kpc, angle_to_length_scaled, cosmology
 
 #: Offset of synthetic SDSS objids: far from every real DR7 objid (5.87e17-5.89e17).
 SYNTHETIC_OBJID_BASE = 8_000_000_000_000_000_000

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gzxai.trees import load_tree
+from gzxai.core.trees import load_tree
 
 
 @dataclass(frozen=True)

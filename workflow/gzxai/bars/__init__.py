@@ -1,0 +1,1 @@
+"""Bar lengths from saliency maps, their selection and evaluation, the direct CNN."""

@@ -1,0 +1,2 @@
+"""The resolution labelling bias: θ, the label CV metrics, the naive and debiased
+classifiers."""

@@ -1,0 +1,193 @@
+"""File edges of the resolution-bias stage: θ fit → classifiers' evaluation and summary.
+
+Each function reads the files one Snakemake job names, calls the pure functions of
+:mod:`gzxai.bias.resolution` and :mod:`gzxai.bias.classifier`, and writes its outputs
+atomically. The CLI (``python -m gzxai bias-theta|bias-evaluate``) is a thin layer over them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gzxai.bias import classifier, resolution
+from gzxai.core.io import write_csv, write_json, write_text
+
+log = logging.getLogger(__name__)
+
+#: How close the fitted θ must come to the injected one on the synthetic survey.
+THETA_TOLERANCE = 0.10
+
+
+def _truth_of(truth_path: str | None, index: pd.Index) -> pd.DataFrame | None:
+    if not truth_path:
+        return None
+    return pd.read_parquet(truth_path).set_index("dr7objid").loc[index]
+
+
+def run_theta(
+    *, gz2: str, truth: str | None, params: Mapping, seed: int, out: str, figure: str
+) -> dict:
+    """θ and f_s from the labels (Medina eq. 17–18), with the injected θ where known."""
+    from gzxai.core import figures
+
+    catalogue = pd.read_parquet(gz2)
+    table = classifier.usable_galaxies(catalogue)
+    fit = resolution.fit_theta(
+        table["alpha"],
+        table["label"],
+        theta_bins(len(table), params),
+        n_bootstrap=params["bootstrap"],
+        seed=seed,
+        centre=params["alpha_centre"],
+    )
+    summary = {
+        **fit.summary(),
+        "alpha_centre": params["alpha_centre"],
+        "discarded_star_or_no_alpha": len(catalogue) - len(table),
+    }
+    injected = None
+    known = _truth_of(truth, table.index)
+    if known is not None:
+        injected = float(known["theta"].iloc[0])
+        summary |= {
+            "injected_theta": injected,
+            "relative_error": abs(fit.theta - injected) / injected,
+            "true_smooth_fraction": float((known["true_class"] == "smooth").mean()),
+        }
+    write_json(summary, out)
+    figures.smooth_fraction_vs_alpha(fit, figure, injected)
+    log.info("theta fit: %s", summary)
+    return summary
+
+
+def theta_bins(n_galaxies: int, params: Mapping) -> int:
+    """Equal-count α bins of the θ fit and of CV14: ``galaxies_per_bin`` each, at least 3."""
+    return max(3, n_galaxies // params["galaxies_per_bin"])
+
+
+def run_label_bias(*, gz2: str, truth: str | None, params: Mapping, seed: int, out: str) -> None:
+    """CV14 and CV18 of the labels over the whole sample (and of the true classes where known)."""
+    table = classifier.usable_galaxies(pd.read_parquet(gz2))
+    sets = {"labels (majority of votes)": table["label"].to_numpy()}
+    known = _truth_of(truth, table.index)
+    if known is not None:
+        sets["true classes (synthetic)"] = (known["true_class"] == "smooth").astype(int).to_numpy()
+    draws = classifier.cv18_draws(table, sets, params["cv18"], seed)
+    n_bins = theta_bins(len(table), params)
+    rows = [
+        {
+            "labels": name,
+            "cv14": resolution.cv14(table["alpha"], values, n_bins),
+            "cv18": float(draws[name].mean()),
+            "cv18_std": float(draws[name].std(ddof=1)) if len(draws) > 1 else 0.0,
+        }
+        for name, values in sets.items()
+    ]
+    write_csv(pd.DataFrame(rows), out)
+
+
+def classifier_test_galaxies(gz2: str, params: Mapping, images: str | None = None) -> pd.DataFrame:
+    """The classifiers' test galaxies: the split ``bias-train`` used, from the same seed (of
+    the galaxies with a readable image, as there)."""
+    from gzxai.cnn.train import assign_splits
+    from gzxai.sources.images import with_images
+
+    galaxies = classifier.usable_galaxies(
+        with_images(pd.read_parquet(gz2), images, "dr7objid", "bias-evaluate")
+    )
+    split = assign_splits(
+        galaxies.index.to_numpy(),
+        params["seed"],
+        params["validation_fraction"],
+        params["test_fraction"],
+    )
+    return galaxies[split == "test"]
+
+
+def summary(theta: Mapping, table: pd.DataFrame, differences: pd.DataFrame, n_test: int) -> dict:
+    """The stage's answer: θ against the injected value, CV18 of every labelling, and whether
+    the debiased classifier's CV18 is below the naive one's (paired bootstrap interval)."""
+    result: dict = {
+        "theta": {k: theta[k] for k in ("theta", "theta_std", "f_s", "f_s_std", "n_galaxies")},
+        "n_test": n_test,
+        "cv18": {
+            r.labels: {"mean": float(r.cv18), "std": float(r.cv18_std)} for r in table.itertuples()
+        },
+        "cv18_differences": differences.to_dict(orient="records"),
+    }
+    if "injected_theta" in theta:
+        result["theta"] |= {
+            "injected": theta["injected_theta"],
+            "relative_error": theta["relative_error"],
+            "within_10_percent": bool(theta["relative_error"] <= THETA_TOLERANCE),
+        }
+    naive, debiased = classifier.classifier_name("naive"), classifier.classifier_name("debiased")
+    pair = differences[(differences["a"] == naive) & (differences["b"] == debiased)]
+    if len(pair):
+        row = pair.iloc[0]
+        result["debiased_below_naive"] = {
+            "naive_minus_debiased": float(row["difference"]),
+            "interval_95": [float(row["low"]), float(row["high"])],
+            "holds": bool(row["difference"] > 0),
+            "significant": bool(row["low"] > 0),
+        }
+    return result
+
+
+def run_evaluate(
+    *,
+    gz2: str,
+    truth: str | None,
+    theta: str,
+    predictions: Sequence[str],
+    models: Sequence[str],
+    shards: Sequence[str],
+    params: Mapping,
+    out_dir: str,
+    figures_dir: str,
+    images: str | None = None,
+) -> dict:
+    """Medina's Table 1 with paired CV18 differences, the summary, Sérsic and Grad-CAM figures."""
+    from gzxai.cnn.train import load_model
+    from gzxai.core import figures
+    from gzxai.sources.images import read_by_id
+
+    test = classifier_test_galaxies(gz2, params, images)
+    scores = {
+        kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
+        for kind, path in zip(classifier.KINDS, predictions, strict=True)
+    }
+    known = _truth_of(truth, test.index)
+    true_smooth = None if known is None else (known["true_class"] == "smooth").astype(int)
+    sets = classifier.label_sets(test, scores, None if known is None else true_smooth.to_numpy())
+    draws = classifier.cv18_draws(test, sets, params["cv18"], params["seed"])
+    table = classifier.medina_table(test, sets, draws)
+    differences = resolution.paired_differences(draws, classifier.comparisons(sets))
+    result = summary(json.loads(Path(theta).read_text()), table, differences, len(test))
+
+    out, figures_out = Path(out_dir), Path(figures_dir)
+    write_csv(table, out / "classifier_bias.csv")
+    write_text(classifier.markdown(table, differences), out / "classifier_bias.md")
+    write_json(result, out / "summary.json")
+    if known is not None:
+        sersic = known["sersic_n"].to_numpy()
+        samples = {name: sersic[values == 1] for name, values in sets.items()}
+        figures.cumulative_sersic(samples, figures_out / "sersic_smooth_cumulative.png")
+    images = read_by_id(shards, test.index.to_numpy()).astype(np.float32) / 255.0
+    maps = {}
+    for kind, model_path in zip(classifier.KINDS, models, strict=True):
+        smooth_map, disk_map = classifier.grad_cam(load_model(model_path), images)
+        called_smooth = scores[kind] > 0.5
+        maps[kind] = {
+            "smooth": smooth_map[called_smooth].mean(axis=0),
+            "disk": disk_map[~called_smooth].mean(axis=0),
+        }
+    figures.grad_cam_summary(maps, figures_out / "grad_cam_classifiers.png")
+    log.info("classifier bias:\n%s", classifier.markdown(table, differences))
+    return result

@@ -1,0 +1,1 @@
+"""The CNNs: architectures, augmentation, losses, training and prediction (Keras)."""

@@ -1,0 +1,197 @@
+"""CNN members: the paper's keras.applications backbones and compact variants of each family.
+
+Every model maps an RGB image in [0, 1] to the 37 Galaxy Zoo vote fractions:
+``augmentation → backbone → head → "logits" (Dense 37) → "votes" (sigmoid)``. The logits
+layer is named so that saliency can take gradients of the pre-sigmoid score, as the
+authors' SmoothGrad did (final activation replaced by identity).
+
+Heads follow the authors' code: VGG-style members Flatten → Dense → Dense → Dense(37);
+residual and separable members global average pooling → Dense(37); ``head_units`` adds
+Dense layers after either (Medina's classifier: pooling → Dense(1024)). The authors swapped ReLU
+for swish; ``activation`` makes that a choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+from keras import layers
+
+from gzxai.cnn.augment import AugmentConfig, augmentation
+from gzxai.core.errors import ConfigError
+
+LOGITS_LAYER = "logits"
+OUTPUT_LAYER = "votes"
+
+#: keras.applications backbones and the smallest input each accepts.
+APPLICATIONS: dict[str, tuple[Callable[..., keras.Model], int]] = {
+    "vgg16": (keras.applications.VGG16, 32),
+    "resnet50": (keras.applications.ResNet50, 32),
+    "resnet50v2": (keras.applications.ResNet50V2, 32),
+    "xception": (keras.applications.Xception, 71),
+}
+COMPACT = ("vgg_compact", "resnet_compact", "xception_compact")
+FLATTEN_HEADS = ("vgg16", "vgg_compact")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One member of ``members`` in the config."""
+
+    architecture: str
+    weights: str | None = None
+    activation: str = "swish"
+    head_units: tuple[int, ...] = field(default=(592, 296))
+    width: int = 32
+    #: ``sigmoid`` for vote fractions and classes; ``linear`` for a regression (direct CNN).
+    output: str = "sigmoid"
+
+    @classmethod
+    def from_config(cls, block: dict) -> ModelConfig:
+        return cls(
+            architecture=block["architecture"],
+            weights=block.get("weights"),
+            activation=block.get("activation", "swish"),
+            head_units=tuple(block.get("head_units", (592, 296))),
+            width=int(block.get("width", 32)),
+            output=block.get("output", "sigmoid"),
+        )
+
+
+def build_model(
+    cfg: ModelConfig, input_size: int, n_outputs: int, augment: AugmentConfig, seed: int
+) -> keras.Model:
+    """Augmentation, backbone and head as one Keras model (``cfg.output`` on the logits)."""
+    inputs = keras.Input((input_size, input_size, 3), name="image")
+    augmenter = augmentation(augment, seed)
+    x = augmenter(inputs) if augmenter.layers else inputs
+    x = backbone(cfg, input_size)(x)
+    if cfg.architecture in FLATTEN_HEADS:
+        x = layers.Flatten(name="flatten")(x)
+    else:
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
+    for i, units in enumerate(cfg.head_units):
+        x = layers.Dense(units, activation=cfg.activation, name=f"head_dense_{i}")(x)
+    logits = layers.Dense(n_outputs, name=LOGITS_LAYER)(x)
+    outputs = layers.Activation(cfg.output, name=OUTPUT_LAYER)(logits)
+    return keras.Model(inputs, outputs, name=cfg.architecture)
+
+
+def backbone(cfg: ModelConfig, input_size: int) -> keras.Model:
+    """The convolutional part, without its classification top."""
+    if cfg.architecture in APPLICATIONS:
+        return _application(cfg, input_size)
+    if cfg.architecture not in COMPACT:
+        known = ", ".join([*APPLICATIONS, *COMPACT])
+        raise ConfigError(f"unknown architecture {cfg.architecture!r}; choose one of {known}")
+    if cfg.weights is not None:
+        raise ConfigError(f"{cfg.architecture} has no pretrained weights; set weights: null")
+    build = {
+        "vgg_compact": _vgg_compact,
+        "resnet_compact": _resnet_compact,
+        "xception_compact": _xception_compact,
+    }
+    return build[cfg.architecture](input_size, cfg.width, cfg.activation)
+
+
+def _application(cfg: ModelConfig, input_size: int) -> keras.Model:
+    constructor, minimum = APPLICATIONS[cfg.architecture]
+    if input_size < minimum:
+        raise ConfigError(
+            f"{cfg.architecture} needs images of at least {minimum} px, got {input_size}"
+        )
+    weights = cfg.weights
+    if weights not in (None, "imagenet") and not Path(weights).is_file():
+        raise ConfigError(f"{cfg.architecture}: weights file {weights} not found")
+    try:
+        model = constructor(
+            include_top=False, weights=weights, input_shape=(input_size, input_size, 3)
+        )
+    except Exception as err:  # Keras raises different errors for each way a download fails
+        if weights != "imagenet":
+            raise
+        raise ConfigError(
+            f"{cfg.architecture}: ImageNet weights are not in Keras' cache (~/.keras/models) and "
+            f"could not be downloaded ({type(err).__name__}: {err}). Download them once where "
+            f"there is internet (keras.applications.{constructor.__name__}(include_top=False, "
+            "weights='imagenet')) and copy ~/.keras/models, or give the path of the .h5 file, "
+            "or set weights: null"
+        ) from err
+    if cfg.activation != "relu":
+        _swap_relu(model, keras.activations.get(cfg.activation))
+    return model
+
+
+def _swap_relu(model: keras.Model, activation: Callable) -> None:
+    """Replace every ReLU of a built model by ``activation`` (the authors used swish)."""
+    relu = keras.activations.relu
+    for layer in model.layers:
+        if getattr(layer, "activation", None) is relu:
+            layer.activation = activation
+
+
+def _conv(x, filters: int, activation: str, name: str, strides: int = 1):
+    return layers.Conv2D(
+        filters, 3, strides=strides, padding="same", activation=activation, name=name
+    )(x)
+
+
+def _vgg_compact(size: int, width: int, activation: str) -> keras.Model:
+    """Plain 3×3 convolution stack with max pooling, VGG style."""
+    inputs = keras.Input((size, size, 3))
+    x = inputs
+    for block, (multiple, repeats) in enumerate([(1, 2), (2, 2), (4, 2), (4, 1)]):
+        for i in range(repeats):
+            x = _conv(x, width * multiple, activation, f"block{block}_conv{i}")
+        x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
+    return keras.Model(inputs, x, name="vgg_compact_backbone")
+
+
+def _resnet_compact(
+    size: int, width: int, activation: str, blocks_per_stage: int = 1
+) -> keras.Model:
+    """Pre-activation residual blocks (BatchNorm → activation → conv), ResNetV2 style."""
+    inputs = keras.Input((size, size, 3))
+    x = layers.Conv2D(width, 3, padding="same", name="stem")(inputs)
+    for stage, multiple in enumerate([1, 2, 4]):
+        for block in range(blocks_per_stage):
+            strides = 2 if stage > 0 and block == 0 else 1
+            name = f"stage{stage}_block{block}"
+            pre = layers.Activation(activation)(layers.BatchNormalization(name=f"{name}_bn0")(x))
+            shortcut = x
+            if strides != 1 or x.shape[-1] != width * multiple:
+                shortcut = layers.Conv2D(width * multiple, 1, strides=strides, name=f"{name}_proj")(
+                    pre
+                )
+            y = layers.Conv2D(
+                width * multiple, 3, strides=strides, padding="same", name=f"{name}_conv0"
+            )(pre)
+            y = layers.Activation(activation)(layers.BatchNormalization(name=f"{name}_bn1")(y))
+            y = layers.Conv2D(width * multiple, 3, padding="same", name=f"{name}_conv1")(y)
+            x = layers.Add(name=f"{name}_add")([shortcut, y])
+    x = layers.Activation(activation)(layers.BatchNormalization(name="post_bn")(x))
+    return keras.Model(inputs, x, name="resnet_compact_backbone")
+
+
+def _xception_compact(size: int, width: int, activation: str) -> keras.Model:
+    """Depthwise-separable convolutions with strided 1×1 residual shortcuts, Xception style."""
+    inputs = keras.Input((size, size, 3))
+    x = _conv(inputs, width, activation, "stem0")
+    x = _conv(x, width, activation, "stem1")
+    for block, multiple in enumerate([2, 4, 8]):
+        shortcut = layers.Conv2D(
+            width * multiple, 1, strides=2, padding="same", name=f"block{block}_proj"
+        )(x)
+        y = layers.SeparableConv2D(width * multiple, 3, padding="same", name=f"block{block}_sep0")(
+            x
+        )
+        y = layers.Activation(activation)(y)
+        y = layers.SeparableConv2D(width * multiple, 3, padding="same", name=f"block{block}_sep1")(
+            y
+        )
+        y = layers.MaxPooling2D(3, strides=2, padding="same", name=f"block{block}_pool")(y)
+        x = layers.Activation(activation)(layers.Add(name=f"block{block}_add")([shortcut, y]))
+    return keras.Model(inputs, x, name="xception_compact_backbone")

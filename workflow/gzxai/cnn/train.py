@@ -1,0 +1,399 @@
+"""Train one ensemble member on Kaggle vote fractions (Bhambra et al. 2022, §4.3).
+
+Images stream from the resized shards through tf.data (never the whole set in memory);
+the split of every galaxy into train / val / test is a pure function of its id and the seed,
+so every member, the prediction and the ensemble stage agree on it without sharing state.
+Training minimises the RMSE with Adam, halves the learning rate on a validation plateau,
+stops early (restoring the best weights) and checkpoints every epoch, so a killed job resumes
+where it stopped and ends as the uninterrupted run would have (:mod:`gzxai.cnn.checkpoint`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gzxai.cnn import checkpoint
+from gzxai.cnn.augment import AugmentConfig
+from gzxai.cnn.models import ModelConfig, build_model
+from gzxai.core.errors import InputError
+from gzxai.core.io import atomic_path, open_npz, write_csv, write_json
+from gzxai.core.provenance import code_digest, settings_digest
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """The ``training`` block merged with a member's ``training`` overrides."""
+
+    batch_size: int
+    max_epochs: int
+    learning_rate: float
+    loss: str
+    reduce_lr_factor: float
+    reduce_lr_patience: int
+    early_stopping_patience: int
+    shuffle_buffer: int
+    augment: AugmentConfig
+
+    @classmethod
+    def from_config(cls, block: dict) -> TrainingConfig:
+        return cls(
+            batch_size=int(block["batch_size"]),
+            max_epochs=int(block["max_epochs"]),
+            learning_rate=float(block["learning_rate"]),
+            loss=block["loss"],
+            reduce_lr_factor=float(block["reduce_lr"]["factor"]),
+            reduce_lr_patience=int(block["reduce_lr"]["patience"]),
+            early_stopping_patience=int(block["early_stopping"]["patience"]),
+            shuffle_buffer=int(block["shuffle_buffer"]),
+            augment=AugmentConfig.from_config(block["augment"]),
+        )
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: a fixed, well-mixed hash of 64-bit integers."""
+    z = values.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def assign_splits(
+    ids: np.ndarray, seed: int, val_fraction: float, test_fraction: float
+) -> np.ndarray:
+    """'train', 'val' or 'test' for each galaxy id: a function of (id, seed) alone."""
+    with np.errstate(over="ignore"):
+        keyed = np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(seed) * np.uint64(
+            0x9E3779B97F4A7C15
+        )
+    u = (_mix(keyed) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+    return np.where(
+        u < test_fraction, "test", np.where(u < test_fraction + val_fraction, "val", "train")
+    )
+
+
+def rmse_loss(y_true, y_pred):
+    """Root mean squared error over the batch and all 37 outputs (the paper's loss)."""
+    from keras import ops
+
+    return ops.sqrt(ops.mean(ops.square(ops.cast(y_true, y_pred.dtype) - y_pred)))
+
+
+class ShardStream:
+    """Labelled images of one split, streamed shard by shard from the resized shards."""
+
+    def __init__(self, shard_paths: Sequence[Path], labels: pd.DataFrame, image_size: int):
+        self.shard_paths = [Path(p) for p in shard_paths]
+        self.labels = labels  # index: galaxy_id; columns: the 37 answers
+        self.image_size = image_size
+
+    def chunks(
+        self, split_ids: set[int], shard_order: Sequence[int]
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for k in shard_order:
+            with open_npz(self.shard_paths[k]) as shard:
+                ids = shard["ids"]
+                keep = np.fromiter((i in split_ids for i in ids), bool, len(ids))
+                if keep.any():
+                    yield shard["images"][keep], self.labels.loc[ids[keep]].to_numpy(np.float32)
+
+    def count(self, split_ids: set[int]) -> int:
+        """How many images of the split the shards hold (reads only the id arrays)."""
+        total = 0
+        for path in self.shard_paths:
+            with open_npz(path) as shard:
+                total += sum(int(i) in split_ids for i in shard["ids"])
+        return total
+
+    def shuffled_chunks(
+        self, split_ids: set[int], buffer: int, seed: int, epoch: int
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """One epoch of the split in an order that is a function of (seed, epoch) alone.
+
+        Shards come in a random order; each is mixed with a carried-over buffer of up to
+        ``buffer`` images, permuted, and all but ``buffer`` of them go out. Memory is one
+        shard plus the buffer, as with tf.data's shuffle, but the order does not depend on
+        how many epochs this process has already run: a resumed run sees the same data.
+        """
+        rng = np.random.default_rng([seed, epoch])
+        order = rng.permutation(len(self.shard_paths))
+        held_x = held_y = None
+        for images, labels in self.chunks(split_ids, order):
+            if held_x is not None:
+                images, labels = np.concatenate([held_x, images]), np.concatenate([held_y, labels])
+            mixed = rng.permutation(len(images))
+            n_out = max(len(images) - buffer, 0)
+            out, keep = mixed[:n_out], mixed[n_out:]
+            held_x, held_y = images[keep], labels[keep]
+            if len(out):
+                yield images[out], labels[out]
+        if held_x is not None and len(held_x):
+            last = rng.permutation(len(held_x))
+            yield held_x[last], held_y[last]
+
+    def dataset(
+        self, split_ids: set[int], batch_size: int, shuffle: int, seed: int, first_epoch: int = 0
+    ):
+        """A tf.data pipeline of (float image in [0, 1], label columns); shuffled if
+        ``shuffle`` (a buffer size), in an order keyed to the epoch, counted from
+        ``first_epoch`` (a resumed run starts there)."""
+        import tensorflow as tf
+
+        n_out = self.labels.shape[1]
+        epoch = [first_epoch]
+
+        def generate():
+            if shuffle:
+                yield from self.shuffled_chunks(split_ids, shuffle, seed, epoch[0])
+                epoch[0] += 1
+            else:
+                yield from self.chunks(split_ids, range(len(self.shard_paths)))
+
+        signature = (
+            tf.TensorSpec((None, self.image_size, self.image_size, 3), tf.uint8),
+            tf.TensorSpec((None, n_out), tf.float32),
+        )
+        ds = tf.data.Dataset.from_generator(generate, output_signature=signature).unbatch()
+        # A known length gives Keras real progress and epoch boundaries.
+        ds = ds.apply(tf.data.experimental.assert_cardinality(self.count(split_ids)))
+        ds = ds.map(
+            lambda x, y: (tf.cast(x, tf.float32) / 255.0, y), num_parallel_calls=tf.data.AUTOTUNE
+        )
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def configure_tensorflow(threads: int, seed: int) -> None:
+    """Seed every generator and bound TensorFlow to the job's threads (no XLA on CPU)."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(max(1, threads))
+    except RuntimeError:
+        # TensorFlow already started in this process (a notebook, a test): its threads stay.
+        log.debug("TensorFlow threads already fixed; keeping them")
+
+
+def training_fingerprint(
+    model_cfg: ModelConfig,
+    train_cfg: TrainingConfig,
+    *,
+    labels: pd.DataFrame,
+    splits: pd.Series,
+    shard_paths: Sequence[Path],
+    image_size: int,
+    seed: int,
+) -> str:
+    """Digest of everything a training run's result depends on: settings, labels, splits, the
+    shards it reads (their names and sizes) and the code. A backup made by anything else is
+    not resumed from."""
+    import keras
+    import tensorflow as tf
+
+    data = hashlib.sha256()
+    data.update(pd.util.hash_pandas_object(labels, index=True).to_numpy().tobytes())
+    data.update(pd.util.hash_pandas_object(splits, index=True).to_numpy().tobytes())
+    for path in shard_paths:
+        data.update(f"{Path(path).name}:{Path(path).stat().st_size}".encode())
+    return settings_digest(
+        {
+            "model": asdict(model_cfg),
+            "training": asdict(train_cfg),
+            "image_size": image_size,
+            "seed": seed,
+            "data": data.hexdigest(),
+            "code": code_digest(
+                "cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint", "bias/resolution"
+            ),
+            "versions": [keras.__version__, tf.__version__],
+        }
+    )
+
+
+def train_member(
+    *,
+    model_cfg: ModelConfig,
+    train_cfg: TrainingConfig,
+    shard_paths: Sequence[Path],
+    labels: pd.DataFrame,
+    splits: pd.Series,
+    image_size: int,
+    seed: int,
+    work_dir: Path,
+    model_path: Path,
+    history_path: Path,
+    summary_path: Path,
+    threads: int = 1,
+    extra_callbacks: Sequence = (),
+) -> dict:
+    """Fit one member; resume from the checkpoint in ``work_dir`` if a previous run with the
+    same settings, data and code was interrupted (:mod:`gzxai.cnn.checkpoint`)."""
+    import keras
+
+    configure_tensorflow(threads, seed)
+    work_dir = Path(work_dir)
+    running_history = work_dir / "history.csv"
+    fingerprint = training_fingerprint(
+        model_cfg,
+        train_cfg,
+        labels=labels,
+        splits=splits,
+        shard_paths=shard_paths,
+        image_size=image_size,
+        seed=seed,
+    )
+    loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
+    resumed = checkpoint.load(work_dir, fingerprint, lambda path: load_model(path, compile=True))
+    if resumed is None:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
+        optimizer = keras.optimizers.Adam(learning_rate=train_cfg.learning_rate)
+        first_epoch = 0
+    else:
+        model, optimizer = resumed.model, resumed.model.optimizer
+        first_epoch = train_cfg.max_epochs if resumed.stopped else resumed.epoch + 1
+        _keep_epochs_before(running_history, first_epoch)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=False)
+    log.info(
+        "%s training (%s)",
+        "starting" if resumed is None else f"resuming at epoch {first_epoch + 1}",
+        model_cfg.architecture,
+    )
+
+    train_ids = set(splits.index[splits == "train"].tolist())
+    val_ids = set(splits.index[splits == "val"].tolist())
+    stream = ShardStream(shard_paths, labels, image_size)
+    train_ds = stream.dataset(
+        train_ids, train_cfg.batch_size, train_cfg.shuffle_buffer, seed, first_epoch
+    )
+    val_ds = stream.dataset(val_ids, train_cfg.batch_size, 0, seed)
+
+    saver = checkpoint.EpochCheckpoint(work_dir, fingerprint, resumed)
+    callbacks = [
+        keras.callbacks.CSVLogger(str(running_history), append=True),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss",
+            factor=train_cfg.reduce_lr_factor,
+            patience=train_cfg.reduce_lr_patience,
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss",
+            patience=train_cfg.early_stopping_patience,
+            restore_best_weights=True,
+        ),
+        *extra_callbacks,
+    ]
+    saver.watch(callbacks)
+    start = time.perf_counter()
+    model.fit(
+        train_ds,
+        validation_data=val_ds,
+        epochs=train_cfg.max_epochs,
+        initial_epoch=first_epoch,
+        callbacks=[*callbacks, saver],  # the saver last: it saves the others' state
+        shuffle=False,  # the stream shuffles, keyed to the epoch
+        verbose=2,
+    )
+    elapsed = time.perf_counter() - start
+
+    history = _deduplicated_history(running_history)
+    with atomic_path(model_path) as tmp:
+        model.save(tmp)
+    with atomic_path(history_path) as tmp:
+        history.to_csv(tmp, index=False)
+    summary = {
+        "architecture": model_cfg.architecture,
+        "parameters": int(model.count_params()),
+        "epochs": len(history),
+        "best_epoch": int(history["val_loss"].idxmin()) + 1,
+        "best_val_loss": float(history["val_loss"].min()),
+        "resumed": resumed is not None,
+        "seconds_this_run": round(elapsed, 1),
+        "n_train": len(train_ids),
+        "n_val": len(val_ids),
+        "image_size": image_size,
+    }
+    write_json(summary, summary_path)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return summary
+
+
+def _keep_epochs_before(history: Path, first_epoch: int) -> None:
+    """Drop from the running epoch log what a killed run logged after its last checkpoint."""
+    if history.is_file():
+        kept = pd.read_csv(history)
+        write_csv(kept[kept["epoch"] < first_epoch], history)
+
+
+def _objective(loss: str, n_label_columns: int) -> tuple:
+    """(loss, number of model outputs, metrics) of a training objective.
+
+    ``rmse``/``mse``: vote fractions, one output per label column. ``debiased``: a
+    smooth/disk classifier trained on (label, flip probability) pairs with Medina's eq. (8);
+    a flip probability of 0 makes it the plain cross-entropy of the naive classifier.
+    """
+    import keras
+
+    from gzxai.bias.resolution import debiased_likelihood_loss
+
+    if loss == "debiased":
+        return debiased_likelihood_loss, 1, []
+    rmse = keras.metrics.RootMeanSquaredError(name="rmse")
+    return (rmse_loss if loss == "rmse" else "mean_squared_error"), n_label_columns, [rmse]
+
+
+def _deduplicated_history(path: Path) -> pd.DataFrame:
+    """The epoch log; an epoch redone after a resume keeps its last record."""
+    history = pd.read_csv(path)
+    return history.drop_duplicates("epoch", keep="last").sort_values("epoch").reset_index(drop=True)
+
+
+def load_model(model_path: str | Path, compile: bool = False):
+    """A model saved by :func:`train_member` (custom layers registered, losses known)."""
+    import keras
+
+    import gzxai.cnn.augment  # noqa: F401  (registers the custom augmentation layer)
+    from gzxai.bias.resolution import debiased_likelihood_loss
+
+    custom = {"rmse_loss": rmse_loss, "debiased_likelihood_loss": debiased_likelihood_loss}
+    path = Path(model_path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (a model this workflow trains)")
+    try:
+        return keras.models.load_model(path, custom_objects=custom, compile=compile)
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile) as err:
+        raise InputError(
+            f"{path}: not a readable Keras model ({type(err).__name__}: {err}); it is truncated "
+            "or corrupt: delete it and rerun, and the workflow trains it again"
+        ) from err
+
+
+def predict_shards(
+    model_path: Path, shard_paths: Sequence[Path], batch_size: int = 256
+) -> pd.DataFrame:
+    """Predictions (37 columns) for every image of the shards, indexed by galaxy id."""
+    model = load_model(model_path)
+    frames = []
+    for path in shard_paths:
+        with open_npz(path) as shard:
+            images = shard["images"].astype(np.float32) / 255.0
+            predictions = model.predict(images, batch_size=batch_size, verbose=0)
+            frames.append(pd.DataFrame(predictions, index=pd.Index(shard["ids"], name="galaxy_id")))
+    return pd.concat(frames)

@@ -1,0 +1,1 @@
+"""Attribution maps of trained CNNs: SmoothGrad (and the CAM methods)."""

@@ -1,0 +1,2 @@
+"""Source files to canonical tables: fetching the real files, building the catalogues,
+resizing the images into shards."""

@@ -1,0 +1,1 @@
+"""Parameter studies, benchmarks and run times."""

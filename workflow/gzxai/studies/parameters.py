@@ -1,0 +1,263 @@
+"""Studies: the same DAG under a few settings, compared.
+
+``python -m gzxai scaling --base-workdir <a finished default run>`` runs the workflow once per
+setting of ``config/scaling.yaml``, each in its own directory under ``--study-dir``, up to the
+bar stage's summary (what moves saliency ρ against the truth); with ``--stage bias`` and
+``config/bias_study.yaml``, up to the bias stage's summary (when the naive classifier inherits
+the labelling bias, and whether the debiased one removes it). Each directory starts as a
+hard-linked copy of the base run (results and Snakemake's records of them), so only the
+stages a setting touches rerun: a SmoothGrad setting reruns the maps and measurements, a
+training setting retrains the members first. The bar study's table (Markdown and JSON) gives,
+per setting, the headline saliency method's test ρ against the catalogue and the truth, ρ with
+galaxy size controlled, the references and the wall time; the bias study's the fitted θ, the
+CV18 of every labelling and the paired naive − debiased difference.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from gzxai.core.io import write_json, write_text
+
+log = logging.getLogger(__name__)
+
+SUMMARY = Path("results") / "bars" / "summary.json"
+BIAS_SUMMARY = Path("results") / "bias" / "summary.json"
+
+
+def seed_from(base: Path, work: Path) -> None:
+    """Hard-link the base run's results and Snakemake metadata into ``work``.
+
+    Outputs are replaced by rename (gzxai.core.io.atomic_path) or unlinked by Snakemake before a
+    job reruns, so a linked file of the base run is never written through.
+    """
+    for part in ("results", ".snakemake/metadata"):
+        source = base / part
+        if source.exists():
+            shutil.copytree(
+                source,
+                work / part,
+                copy_function=os.link,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("logs", "benchmarks"),
+            )
+
+
+def run_setting(
+    name: str,
+    overrides: dict,
+    *,
+    snakefile: Path,
+    study_dir: Path,
+    base: Path | None,
+    configfiles: list[Path],
+    cores: int,
+    stage: str = "bars",
+) -> dict:
+    summary = STAGES[stage].summary
+    work = study_dir / name
+    if not (work / summary).is_file():
+        if base is not None and not work.exists():
+            seed_from(base, work)
+        work.mkdir(parents=True, exist_ok=True)
+        override_file = work / "scaling-override.yaml"
+        override_file.write_text(yaml.safe_dump(overrides))
+        command = [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(snakefile),
+            "--cores",
+            str(cores),
+            "--directory",
+            str(work),
+            str(summary),
+            "--configfile",
+            *map(str, configfiles),
+            str(override_file),
+        ]
+        log.info("setting %s: %s", name, " ".join(command))
+        start = time.perf_counter()
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        (work / "scaling.log").write_text(run.stdout)
+        if run.returncode != 0:
+            raise RuntimeError(f"setting {name} failed; see {work / 'scaling.log'}")
+        (work / "scaling-seconds.txt").write_text(f"{time.perf_counter() - start:.0f}\n")
+    return STAGES[stage].collect(name, work)
+
+
+def collect(name: str, work: Path) -> dict:
+    """One row of the study table from a run directory's bar summary."""
+    summary = json.loads((work / SUMMARY).read_text())
+    test = pd.DataFrame(summary["test"])
+    best = summary["headline"]
+    row = test[(test["method"] == best["method"]) & (test["rule"] == best["rule"])].iloc[0]
+    result = {
+        "setting": name,
+        "headline": f"{best['method']} ({best['rule']})",
+        "rho_catalogue": row["catalogue_rho"],
+        "rho_truth": row.get("truth_rho"),
+        "rho_truth_size_controlled": row.get("truth_rho_size_controlled"),
+        "best_member_rho_truth": test[
+            ~test["method"].isin(["mean_map", "mean_length", "image", "oracle"])
+        ]["truth_rho"].max(),
+        "image_rho_truth": test.loc[test["method"] == "image", "truth_rho"].max(),
+        "oracle_rho_truth": test.loc[test["method"] == "oracle", "truth_rho"].max(),
+        "direct_rho_truth": summary.get("direct_cnn", {}).get("truth_rho"),
+        "seconds": _seconds(work),
+    }
+    return result
+
+
+def study(
+    settings_path: Path,
+    *,
+    snakefile: Path,
+    study_dir: Path,
+    base: Path | None,
+    configfiles: list[Path],
+    cores: int,
+    out_dir: Path,
+    stage: str = "bars",
+) -> pd.DataFrame:
+    """Run (or collect) every setting and write ``<stem>.md`` and ``<stem>.json``."""
+    kind = STAGES[stage]
+    settings = yaml.safe_load(settings_path.read_text())
+    rows = []
+    if base is not None and (base / kind.summary).is_file():
+        rows.append({**kind.collect("default", base), "description": "the default configuration"})
+    for name, setting in settings.items():
+        row = run_setting(
+            name,
+            setting["overrides"],
+            snakefile=snakefile,
+            study_dir=study_dir,
+            base=base,
+            configfiles=configfiles,
+            cores=cores,
+            stage=stage,
+        )
+        rows.append({**row, "description": setting["description"]})
+        log.info("setting %s: %s", name, row)
+    table = pd.DataFrame(rows)
+    write_json(table.to_dict("records"), out_dir / f"{kind.stem}.json")
+    write_text(kind.markdown(table), out_dir / f"{kind.stem}.md")
+    return table
+
+
+def _wall_time(row: dict) -> str:
+    seconds = row["seconds"]
+    if seconds is None or pd.isna(seconds):
+        return "base run" if row["setting"] == "default" else "–"
+    return f"{seconds / 60:.0f} min"
+
+
+def markdown(table: pd.DataFrame) -> str:
+    head = (
+        "| setting | what changes | headline method | ρ catalogue | ρ truth | ρ truth, size "
+        "controlled | best member ρ truth | image ρ truth | oracle ρ truth | direct CNN ρ truth"
+        " | wall time |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in table.to_dict("records"):
+        cells = [
+            f"{r[k]:.3f}" if isinstance(r[k], float) and pd.notna(r[k]) else "–"
+            for k in (
+                "rho_catalogue",
+                "rho_truth",
+                "rho_truth_size_controlled",
+                "best_member_rho_truth",
+                "image_rho_truth",
+                "oracle_rho_truth",
+                "direct_rho_truth",
+            )
+        ]
+        lines.append(
+            f"| {r['setting']} | {r['description']} | {r['headline']} | "
+            + " | ".join(cells)
+            + f" | {_wall_time(r)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _seconds(work: Path) -> float | None:
+    seconds = work / "scaling-seconds.txt"
+    return float(seconds.read_text()) if seconds.is_file() else None
+
+
+def collect_bias(name: str, work: Path) -> dict:
+    """One row of the bias study from a run directory's bias summary."""
+    summary = json.loads((work / BIAS_SUMMARY).read_text())
+    cv18 = {label: value["mean"] for label, value in summary["cv18"].items()}
+    table = pd.read_csv(work / BIAS_SUMMARY.with_name("classifier_bias.csv")).set_index("labels")
+    truth_accuracy = table.get("accuracy_vs_truth", pd.Series(dtype=float))
+    verdict = summary.get("debiased_below_naive", {})
+    low, high = verdict.get("interval_95", [None, None])
+    return {
+        "setting": name,
+        "theta": summary["theta"]["theta"],
+        "theta_std": summary["theta"]["theta_std"],
+        "injected_theta": summary["theta"].get("injected"),
+        "cv18_labels": cv18.get("labels (GZ2 votes)"),
+        "cv18_naive": cv18.get("naive classifier"),
+        "cv18_debiased": cv18.get("debiased classifier"),
+        "cv18_truth": cv18.get("true classes"),
+        "accuracy_naive": truth_accuracy.get("naive classifier"),
+        "accuracy_debiased": truth_accuracy.get("debiased classifier"),
+        "naive_minus_debiased": verdict.get("naive_minus_debiased"),
+        "low": low,
+        "high": high,
+        "seconds": _seconds(work),
+    }
+
+
+def markdown_bias(table: pd.DataFrame) -> str:
+    head = (
+        "| setting | what changes | θ fit (injected) | CV18 labels | CV18 naive | CV18 debiased "
+        "| CV18 truth | naive − debiased [95%] | accuracy vs truth: naive, debiased | wall time |"
+    )
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+
+    def cell(value) -> str:
+        return "–" if value is None or pd.isna(value) else f"{value:.3f}"
+
+    for r in table.to_dict("records"):
+        injected = "" if r["injected_theta"] is None else f" ({r['injected_theta']:g})"
+        lines.append(
+            f"| {r['setting']} | {r['description']} | {r['theta']:.1f} ± {r['theta_std']:.1f}"
+            f"{injected} | "
+            + " | ".join(cell(r[k]) for k in ("cv18_labels", "cv18_naive", "cv18_debiased"))
+            + f" | {cell(r['cv18_truth'])} | {r['naive_minus_debiased']:+.3f} "
+            f"[{r['low']:+.3f}, {r['high']:+.3f}] | {cell(r['accuracy_naive'])}, "
+            f"{cell(r['accuracy_debiased'])} | {_wall_time(r)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class StudyStage:
+    """Which summary a study runs the DAG up to, and how it tabulates it."""
+
+    summary: Path
+    collect: Callable[[str, Path], dict]
+    markdown: Callable[[pd.DataFrame], str]
+    stem: str
+
+
+STAGES = {
+    "bars": StudyStage(SUMMARY, collect, markdown, "scaling"),
+    "bias": StudyStage(BIAS_SUMMARY, collect_bias, markdown_bias, "bias_study"),
+}

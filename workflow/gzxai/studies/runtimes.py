@@ -1,0 +1,105 @@
+"""Where a run spends its time: Snakemake's per-job benchmark files as tables by rule and by
+stage, and a figure.
+
+Every rule writes ``results/benchmarks/<rule>/<wildcards>.tsv`` (Snakemake's ``benchmark:``:
+wall seconds, CPU seconds, peak memory). A rule's stage is the rule file that defines it
+(``workflow/rules/<stage>.smk``). Wall times of jobs that ran side by side add up to more
+than the run took: ``share_of_job_time`` is of the summed job time, and the run's own wall
+time is Snakemake's, not these tables'.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from gzxai.core.io import write_csv, write_text
+
+#: Snakemake benchmark columns used here: wall seconds, CPU seconds, peak resident MB.
+WALL, CPU, RSS = "s", "cpu_time", "max_rss"
+
+
+def rule_stages(rules_dir: Path) -> dict[str, str]:
+    """Each rule's stage: the name of the ``.smk`` file that defines it."""
+    stages = {}
+    for path in sorted(Path(rules_dir).glob("*.smk")):
+        for name in re.findall(r"^\s*rule (\w+):", path.read_text(), flags=re.MULTILINE):
+            stages[name] = path.stem
+    return stages
+
+
+def job_times(benchmarks_dir: Path, stages: dict[str, str]) -> pd.DataFrame:
+    """One row per job: rule, stage, job (its wildcards), wall and CPU seconds, peak MB."""
+    rows = []
+    for path in sorted(Path(benchmarks_dir).glob("*/*.tsv")):
+        rule = path.parent.name
+        measured = pd.read_csv(path, sep="\t")
+        for record in measured.to_dict("records"):  # one row per repeat, normally one
+            rows.append(
+                {
+                    "rule": rule,
+                    "stage": stages.get(rule, "other"),
+                    "job": path.stem,
+                    "wall_s": float(record[WALL]),
+                    "cpu_s": float(pd.to_numeric(record[CPU], errors="coerce")),
+                    "max_rss_mb": float(pd.to_numeric(record[RSS], errors="coerce")),
+                }
+            )
+    columns = ["rule", "stage", "job", "wall_s", "cpu_s", "max_rss_mb"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def summarise(jobs: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Jobs, summed wall and CPU seconds, CPU / wall and peak MB per ``by`` (rule or stage),
+    most time first."""
+    grouped = jobs.groupby(by, sort=False)
+    table = pd.DataFrame(
+        {
+            "jobs": grouped.size(),
+            "wall_s": grouped["wall_s"].sum(),
+            "cpu_s": grouped["cpu_s"].sum(),
+            "max_rss_mb": grouped["max_rss_mb"].max(),
+        }
+    )
+    if by == "rule":
+        table.insert(0, "stage", grouped["stage"].first())
+    table["cpu_over_wall"] = table["cpu_s"] / table["wall_s"]
+    table["share_of_job_time"] = table["wall_s"] / table["wall_s"].sum()
+    return table.sort_values("wall_s", ascending=False).reset_index()
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """A summary table as Markdown (seconds to one decimal, ratios to two)."""
+    formats = {
+        "wall_s": "{:.1f}",
+        "cpu_s": "{:.1f}",
+        "max_rss_mb": "{:.0f}",
+        "cpu_over_wall": "{:.2f}",
+        "share_of_job_time": "{:.1%}",
+    }
+    header = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
+    lines = [
+        "| "
+        + " | ".join(
+            formats.get(c, "{}").format(v) for c, v in zip(table.columns, row, strict=True)
+        )
+        + " |"
+        for row in table.itertuples(index=False)
+    ]
+    return header + "\n".join(lines) + "\n"
+
+
+def write(benchmarks_dir: Path, rules_dir: Path, out_dir: Path, figure: Path | None) -> dict:
+    """rules.{csv,md} and stages.{csv,md} in ``out_dir``, and the figure; returns the tables."""
+    jobs = job_times(benchmarks_dir, rule_stages(rules_dir))
+    tables = {"rules": summarise(jobs, "rule"), "stages": summarise(jobs, "stage")}
+    for name, table in tables.items():
+        write_csv(table, out_dir / f"{name}.csv")
+        write_text(markdown(table), out_dir / f"{name}.md")
+    if figure is not None:
+        from gzxai.core.figures import run_times
+
+        run_times(tables["stages"], figure)
+    return tables
