@@ -98,13 +98,15 @@ def run_snakemake(
     env: dict[str, str] | None = None,
     cores: bool = True,
     snakefile: Path = REPO / "Snakefile",
+    python: str | Path = sys.executable,
 ):
     """The workflow in a subprocess, as a user runs it; stdout and stderr merged.
 
-    Targets and flags come first: --configfile takes every word after it.
+    Targets and flags come first: --configfile takes every word after it. ``python``: the
+    interpreter (and so the environment) Snakemake and the jobs run in.
     """
     cores_flag = ["--cores", "2"] if cores else []
-    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), *cores_flag,
+    command = [str(python), "-m", "snakemake", "-s", str(snakefile), *cores_flag,
                "--directory", str(workdir), *args]  # fmt: skip
     if configfiles:
         command += ["--configfile", *map(str, configfiles)]

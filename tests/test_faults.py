@@ -23,12 +23,13 @@ import pandas as pd
 import pytest
 import yaml
 
+from gzxai.core import arrays, validation
 from gzxai.core import contracts as c
 from gzxai.core.errors import InputError
 from gzxai.core.io import current_umask, write_csv
 from gzxai.core.layout import SourceLayout
 from gzxai.core.redact import redact
-from gzxai.sources import catalogues, fetch, images
+from gzxai.sources import archives, catalogues, errors, fetch, skyserver
 
 from .conftest import REPO, TINY_CONFIG, real_gz2_hart16_header, run_snakemake
 
@@ -178,8 +179,12 @@ def test_a_corrupt_image_per_set_is_named_in_the_summaries_and_left_out_of_every
         assert (
             summary["kept"] == len(pd.read_parquet(results / "catalogues" / f"{name}.parquet")) - 1
         )
-    splits = pd.read_parquet(results / "training" / "splits.parquet")
+    splits = pd.read_parquet(results / "splits" / "members.parquet")
     assert hit["labelled"] not in splits["galaxy_id"].to_numpy()
+    for name in ("classifiers", "direct"):
+        split = pd.read_parquet(results / "splits" / f"{name}.parquet")
+        assert hit["bar"] not in split["dr7objid"].to_numpy()
+    assert hit["bar"] in pd.read_parquet(results / "splits" / "bars.parquet")["dr7objid"].to_numpy()
     submission = pd.read_csv(results / "ensemble" / "kaggle_submission.csv")
     assert hit["unlabelled"] not in submission["GalaxyID"].to_numpy()
     assert len(submission) == (~table["labelled"]).sum() - 1
@@ -223,14 +228,14 @@ def training_inputs(folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     table.to_parquet(folder / "kaggle.parquet")
     pd.DataFrame({"galaxy_id": ids, "split": np.where(ids % 4 == 0, "val", "train")}).to_parquet(
-        folder / "splits.parquet"
+        folder / "split.parquet"
     )
     pixels = rng.integers(0, 255, (len(ids), 16, 16, 3), dtype=np.uint8)
     shards = []
     for k, rows in enumerate(np.array_split(np.arange(len(ids)), 2)):
         shards.append(str(folder / f"shard-{k:03d}.npz"))
         np.savez(shards[-1], ids=ids[rows], images=pixels[rows], crop_px=16, size_px=16)
-    return {"table": str(folder / "kaggle.parquet"), "splits": str(folder / "splits.parquet"),
+    return {"table": str(folder / "kaggle.parquet"), "split": str(folder / "split.parquet"),
             "shards": shards}  # fmt: skip
 
 
@@ -251,7 +256,7 @@ TRAIN_PARAMS = {
 def train_command(inputs: dict, out: Path) -> list[str]:
     return [
         sys.executable, "-m", "gzxai", "-q", "train", "--params", json.dumps(TRAIN_PARAMS),
-        "--table", inputs["table"], "--splits", inputs["splits"], "--shards", *inputs["shards"],
+        "--table", inputs["table"], "--split", inputs["split"], "--shards", *inputs["shards"],
         "--work-dir", str(out / "work"), "--model", str(out / "model.keras"),
         "--history", str(out / "history.csv"), "--summary", str(out / "training.json"),
         "--threads", "2",
@@ -319,7 +324,7 @@ def test_18_digit_ids_written_as_floats_are_read_exactly_or_reported(tmp_path):
         "5.877325917148938e+17,3.0,1.4\n"
         "587732591714893854,3.0,1.4\n",
     )
-    table, quarantine = c.read_csv(path, c.PHOTOMETRY)
+    table, quarantine = validation.read_csv(path, c.PHOTOMETRY)
     assert table["objid"].tolist() == [587732591714893851, 587732591714893852,
                                         587732591714893854]  # fmt: skip
     assert quarantine["row"].tolist() == [4]
@@ -332,14 +337,14 @@ def test_lines_stay_right_after_a_line_with_the_wrong_field_count(tmp_path):
         tmp_path,
         "objid,petroRad_r,psfWidth_r\n1,3.0,1.4\n2,3.0,1.4,extra\n3,x,1.2\n4,2.0,1.2\n",
     )
-    _, quarantine = c.read_csv(path, c.PHOTOMETRY)
+    _, quarantine = validation.read_csv(path, c.PHOTOMETRY)
     rows = dict(zip(quarantine["reason"], quarantine["row"], strict=True))
     assert rows == {"wrong number of fields": 3, "not a number (float)": 4}
 
 
 def test_the_sdss_sentinel_is_not_photometry(tmp_path):
     path = write(tmp_path, "objid,petroRad_r,psfWidth_r\n1,3.0,1.4\n2,-9999,1.4\n3,2.0,-9999.0\n")
-    table, quarantine = c.read_csv(path, c.PHOTOMETRY)
+    table, quarantine = validation.read_csv(path, c.PHOTOMETRY)
     assert table["objid"].tolist() == [1]
     assert quarantine["row"].tolist() == [3, 4]
     assert quarantine["column"].tolist() == ["petroRad_r", "psfWidth_r"]
@@ -372,14 +377,14 @@ def test_a_wrong_flavour_gz2_table_in_the_fetch_step_names_the_column(tmp_path):
     write_gz2_table(path, pd.DataFrame({"objid": [1, 2], "sample": ["stripe82", "stripe82"]}))
     with pytest.raises(InputError, match=r"missing column\(s\) dr7objid \(closest in the file: "
                                          r"objid\)"):  # fmt: skip
-        fetch.gz2_objids(path)
+        skyserver.gz2_objids(path)
 
 
 def test_a_truncated_shard_is_named(tmp_path):
     path = tmp_path / "shard-000.npz"
     np.savez(path, ids=np.arange(3), images=np.zeros((3, 4, 4, 3), np.uint8), crop_px=4, size_px=4)
     path.write_bytes(path.read_bytes()[:150])
-    for read in (images.read_shard, lambda p: images.image_index([p])):
+    for read in (arrays.read_shard, lambda p: arrays.image_index([p])):
         with pytest.raises(InputError, match=rf"{path}: unreadable .*truncated or corrupt"):
             read(path)
 
@@ -410,8 +415,8 @@ def under_declared_zip(size: int = 5000) -> bytes:
 def test_an_under_declared_zip_member_names_the_archive_and_member(tmp_path):
     archive = tmp_path / "images_gz2.zip"
     archive.write_bytes(under_declared_zip())
-    with pytest.raises(fetch.UnsafeArchiveError) as caught:
-        fetch.safe_extract(archive, tmp_path / "out", progress=False)
+    with pytest.raises(errors.UnsafeArchiveError) as caught:
+        archives.safe_extract(archive, tmp_path / "out", progress=False)
     assert f"{archive}: member 'images/1.jpg' is corrupt" in str(caught.value)
     assert not (tmp_path / "out" / "images" / "1.jpg").exists()
 
@@ -442,7 +447,7 @@ def test_retry_and_error_messages_hide_credentials(server, tmp_path, caplog):
     server.status["/private.zip"] = 503
     url = f"http://carol:s3cret-pass@{server.url.removeprefix('http://')}/private.zip?token=T0K"
     retry = fetch.RetryPolicy(attempts=2, backoff_seconds=0.01, timeout_seconds=5)
-    with caplog.at_level(logging.WARNING), pytest.raises(fetch.FetchError) as caught:
+    with caplog.at_level(logging.WARNING), pytest.raises(errors.FetchError) as caught:
         fetch.download(url, tmp_path / "private.zip", retry=retry, progress=False)
     for text in (str(caught.value), caplog.text):
         assert "s3cret-pass" not in text and "T0K" not in text
@@ -481,14 +486,14 @@ def test_a_nested_archive_is_checked_before_the_outer_one_is_unpacked(tmp_path):
     archive.write_bytes(
         zip_bytes({"training_solutions_rev1.csv": b"GalaxyID\n", "inner.zip": inner})
     )
-    with pytest.raises(fetch.UnsafeArchiveError, match=r"kaggle\.zip!inner\.zip: refusing"):
-        fetch.safe_extract(archive, tmp_path / "out", progress=False)
+    with pytest.raises(errors.UnsafeArchiveError, match=r"kaggle\.zip!inner\.zip: refusing"):
+        archives.safe_extract(archive, tmp_path / "out", progress=False)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
 def test_a_zip_bomb_is_refused_before_anything_is_written(tmp_path):
     archive = tmp_path / "images_gz2.zip"
     archive.write_bytes(zip_bytes({"images/1.jpg": b"jpeg", "images/bomb.jpg": bytes(20 << 20)}))
-    with pytest.raises(fetch.UnsafeArchiveError, match=r"'images/bomb\.jpg': .*\(ratio \d+"):
-        fetch.safe_extract(archive, tmp_path / "out", progress=False)
+    with pytest.raises(errors.UnsafeArchiveError, match=r"'images/bomb\.jpg': .*\(ratio \d+"):
+        archives.safe_extract(archive, tmp_path / "out", progress=False)
     assert not (tmp_path / "out" / "images" / "1.jpg").exists()

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from gzxai.core import contracts as c
+from gzxai.core import validation
 
 from .conftest import REPO, run_snakemake
 
@@ -40,7 +41,7 @@ def test_the_dag_builds_survey_tables_and_shards(workdir):
     assert len(pd.read_parquet(results / "catalogues" / "gz2.parquet")) == 80
     for name, spec in [("kaggle", c.KAGGLE_TABLE), ("gz2", c.GZ2_TABLE), ("bars", c.BARS_TABLE)]:
         table = pd.read_parquet(results / "catalogues" / f"{name}.parquet")
-        _, problems = c.conform(table, spec, name)
+        _, problems = validation.conform(table, spec, name)
         assert problems.empty
         assert pd.read_csv(results / "catalogues" / f"{name}.quarantine.csv").empty
     kaggle = pd.read_parquet(results / "catalogues" / "kaggle.parquet")
@@ -130,7 +131,7 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     assert run.returncode == 0, run.stdout[-2000:]
     jobs = _planned_jobs(run.stdout)
     assert jobs == {
-        "resize": 4, "catalogue_summary": 3, "split": 1, "train": 3, "predict": 3, "ensemble": 1,
+        "resize": 4, "catalogue_summary": 3, "split": 3, "train": 3, "predict": 3, "ensemble": 1,
         "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
         **BAR_STAGE, "saliency": 6, "train_direct": 1, "run_times": 1, "all": 1,
     }  # fmt: skip
@@ -179,7 +180,7 @@ def test_a_classifier_setting_retrains_both_classifiers_but_keeps_theta(workdir)
     run = snakemake(workdir, "-n", overrides={"bias": {"classifier": {"test_fraction": 0.25}}})
     assert run.returncode == 0, run.stdout[-2000:]
     assert _planned_jobs(run.stdout) == {
-        "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
+        "split": 1, "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
         "run_times": 1, "all": 1,
     }  # fmt: skip
 
@@ -256,7 +257,8 @@ def test_a_changed_convention_rebuilds_only_the_tables_that_use_it(workdir):
     assert run.returncode == 0, run.stdout[-2000:]
     # The bar table feeds only the bar stage: its images, maps and measurements.
     assert _planned_jobs(run.stdout) == {
-        "catalogue": 1, "resize": 1, "catalogue_summary": 1, "saliency": 6, "train_direct": 1,
+        "catalogue": 1, "resize": 1, "catalogue_summary": 1, "split": 2, "saliency": 6,
+        "train_direct": 1,
         **BAR_STAGE, "run_times": 1, "all": 1,
     }  # fmt: skip
     assert "wildcards: table=bars" in run.stdout

@@ -3,14 +3,13 @@ import pandas as pd
 import pytest
 
 from gzxai.bars import geometry, measure
+from gzxai.bars.settings import Grid
 from gzxai.synthetic.population import draw_population
 from gzxai.synthetic.survey import SurveyConfig
 
 from ..conftest import small_config
 
-GRID = measure.Grid(
-    t_corr=(0.7, 0.9), t_len=(10, 20, 30), rules=geometry.RULES, x_input=(False, True)
-)
+GRID = Grid(t_corr=(0.7, 0.9), t_len=(10, 20, 30), rules=geometry.RULES, x_input=(False, True))
 
 
 def line_map(angle_deg: float, half: int = 12, size: int = 48) -> np.ndarray:

@@ -4,8 +4,7 @@ import pytest
 
 from gzxai.bias import classifier
 from gzxai.bias.resolution import flip_probability
-from gzxai.cnn.augment import AugmentConfig
-from gzxai.cnn.models import ModelConfig, build_model
+from gzxai.bias.settings import Cv18Settings
 
 keras = pytest.importorskip("keras")
 
@@ -48,23 +47,6 @@ def test_classification_scores():
     assert scores["recall"] == pytest.approx((2 / 3 + 1.0) / 2)
 
 
-def test_grad_cam_maps_have_the_image_shape_and_unit_peak():
-    model = build_model(
-        ModelConfig("resnet_compact", head_units=(8,), width=4),
-        32,
-        1,
-        AugmentConfig(rotation=False, flips=False, shift_fraction=0.0, brightness_range=(1.0, 1.0)),
-        0,
-    )
-    images = np.random.default_rng(0).uniform(size=(5, 32, 32, 3)).astype("float32")
-    smooth, disk = classifier.grad_cam(model, images, batch_size=2)
-    assert smooth.shape == disk.shape == (5, 32, 32)
-    assert smooth.min() >= 0 and disk.min() >= 0
-    for maps in (smooth, disk):
-        peaks = maps.max(axis=(1, 2))
-        assert np.all((np.isclose(peaks, 1.0)) | (peaks == 0))
-
-
 def test_radial_profile_of_a_ring():
     rows, cols = np.indices((40, 40))
     radius = np.hypot(rows - 19.5, cols - 19.5)
@@ -88,7 +70,7 @@ def test_medina_table_scores_the_truth_perfectly_against_itself():
     )
     truth = rng.integers(0, 2, n)
     predictions = {"naive": rng.uniform(size=n), "debiased": rng.uniform(size=n)}
-    cv18 = {"intrinsic_splits": 2, "alpha_bins": 4, "bootstrap": 3}
+    cv18 = Cv18Settings(intrinsic_splits=2, alpha_bins=4, bootstrap=3)
     sets = classifier.label_sets(test, predictions, truth)
     draws = classifier.cv18_draws(test, sets, cv18, seed=0)
     table = classifier.medina_table(test, sets, draws).set_index("labels")
@@ -124,7 +106,7 @@ def test_the_summary_says_whether_debiasing_lowered_cv18_with_its_paired_interva
     predictions = {"naive": test["label"].to_numpy() * 0.8 + 0.1, "debiased": truth * 0.8 + 0.1}
     sets = classifier.label_sets(test, predictions, truth)
     draws = classifier.cv18_draws(
-        test, sets, {"intrinsic_splits": 2, "alpha_bins": 5, "bootstrap": 50}, 0
+        test, sets, Cv18Settings(intrinsic_splits=2, alpha_bins=5, bootstrap=50), 0
     )
     table = classifier.medina_table(test, sets, draws)
     differences = resolution.paired_differences(draws, classifier.comparisons(sets))

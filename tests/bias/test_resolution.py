@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from gzxai.bias import resolution
+from gzxai.core import stats
 
 keras = pytest.importorskip("keras")
 
@@ -29,7 +30,7 @@ def test_theta_is_recovered_from_labels_with_known_theta(theta):
 
 def test_equal_count_bins_hold_equal_populations():
     values = np.random.default_rng(0).exponential(size=1003)
-    index, edges = resolution.equal_count_bins(values, 10)
+    index, edges = stats.equal_count_bins(values, 10)
     counts = np.bincount(index)
     assert counts.max() - counts.min() <= 1
     assert edges[0] == values.min() and edges[-1] == values.max()
@@ -63,26 +64,6 @@ def test_intrinsic_bins_are_nested_median_splits():
     bins = resolution.intrinsic_bins(frame, 2)
     assert sorted(np.bincount(bins)) == [4, 4, 4, 4]
     assert set(bins[:8]) == {0, 1} and set(bins[8:]) == {2, 3}
-
-
-def test_the_debiased_loss_is_cross_entropy_when_theta_goes_to_zero():
-    rng = np.random.default_rng(0)
-    p = rng.uniform(0.05, 0.95, 64).astype("float32")
-    label = (rng.uniform(size=64) < 0.5).astype("float32")
-    alpha = rng.uniform(5, 50, 64)
-    flip = resolution.flip_probability(alpha, theta=1e-3).astype("float32")
-    assert flip.max() == 0.0
-    loss = float(resolution.debiased_likelihood_loss(np.stack([label, flip], 1), p[:, None]))
-    bce = -np.mean(label * np.log(p) + (1 - label) * np.log(1 - p))
-    assert loss == pytest.approx(bce, rel=1e-5)
-
-
-def test_the_debiased_loss_forgives_smooth_labels_of_unresolved_disks():
-    p_disk_like = np.array([[0.1]], dtype="float32")  # the model says: a disk
-    unresolved = np.array([[1.0, 0.9]], dtype="float32")  # labelled smooth, flip probability 0.9
-    resolved = np.array([[1.0, 0.0]], dtype="float32")
-    assert float(resolution.debiased_likelihood_loss(unresolved, p_disk_like)) < 0.2
-    assert float(resolution.debiased_likelihood_loss(resolved, p_disk_like)) > 2.0
 
 
 def test_majority_labels_discard_stars():

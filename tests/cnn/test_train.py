@@ -9,32 +9,13 @@ from gzxai.cnn.models import ModelConfig
 from gzxai.cnn.train import (
     ShardStream,
     TrainingConfig,
-    assign_splits,
     load_model,
     predict_shards,
-    rmse_loss,
     train_member,
 )
 from gzxai.core.config import member_training
 
 keras = pytest.importorskip("keras")
-
-
-def test_splits_depend_only_on_id_and_seed():
-    ids = np.arange(100_000, 120_000)
-    splits = assign_splits(ids, seed=7, val_fraction=0.05, test_fraction=0.1)
-    counts = pd.Series(splits).value_counts(normalize=True)
-    assert counts["test"] == pytest.approx(0.10, abs=0.01)
-    assert counts["val"] == pytest.approx(0.05, abs=0.01)
-    shuffled = np.random.default_rng(0).permutation(len(ids))
-    np.testing.assert_array_equal(assign_splits(ids[shuffled], 7, 0.05, 0.1), splits[shuffled])
-    assert (assign_splits(ids, 8, 0.05, 0.1) != splits).mean() > 0.1
-
-
-def test_rmse_loss_is_the_root_of_the_mean_square():
-    rng = np.random.default_rng(0)
-    y, p = rng.uniform(size=(8, 37)).astype("float32"), rng.uniform(size=(8, 37)).astype("float32")
-    assert float(rmse_loss(y, p)) == pytest.approx(np.sqrt(np.mean((y - p) ** 2)), rel=1e-6)
 
 
 def test_member_overrides_apply_to_that_member_only(default_config):

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from gzxai.core import contracts as c
+from gzxai.core import validation
 from gzxai.core.errors import InputError
 
 from ..conftest import shared_file
@@ -14,7 +15,7 @@ def write(tmp_path, text, name="table.csv"):
 
 
 def test_the_real_hoyle_catalogue_parses_completely():
-    table, quarantine = c.read_csv(shared_file("hoyle_barlengths.csv"), c.HOYLE)
+    table, quarantine = validation.read_csv(shared_file("hoyle_barlengths.csv"), c.HOYLE)
     assert len(table) == 3150
     assert quarantine.empty
     assert table["objid"].dtype == "int64"
@@ -26,12 +27,12 @@ def test_the_real_hoyle_catalogue_parses_completely():
 def test_a_missing_column_names_the_file_and_the_column(tmp_path):
     path = write(tmp_path, "objid,ra\n1,2.0\n")
     with pytest.raises(InputError, match=r"table\.csv: missing column\(s\) dec, length_avg"):
-        c.read_csv(path, c.HOYLE)
+        validation.read_csv(path, c.HOYLE)
 
 
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(InputError, match=r"nope\.csv: file not found"):
-        c.read_csv(tmp_path / "nope.csv", c.PHOTOMETRY)
+        validation.read_csv(tmp_path / "nope.csv", c.PHOTOMETRY)
 
 
 def test_bad_values_go_to_quarantine_with_their_line(tmp_path):
@@ -44,7 +45,7 @@ def test_bad_values_go_to_quarantine_with_their_line(tmp_path):
         "4.5,3.0,1.4\n"  # line 5: id not an integer
         "1,3.5,1.3\n",  # line 6: duplicate id
     )
-    table, quarantine = c.read_csv(path, c.PHOTOMETRY)
+    table, quarantine = validation.read_csv(path, c.PHOTOMETRY)
     assert table["objid"].tolist() == [1]
     reasons = dict(zip(quarantine["row"], quarantine["reason"], strict=True))
     assert reasons == {
@@ -58,7 +59,7 @@ def test_bad_values_go_to_quarantine_with_their_line(tmp_path):
 
 def test_a_broken_line_is_reported_not_dropped(tmp_path):
     path = write(tmp_path, "objid,petroRad_r,psfWidth_r\n1,3.0,1.4\n2,3.0,1.4,extra\n3,2.0,1.2\n")
-    table, quarantine = c.read_csv(path, c.PHOTOMETRY)
+    table, quarantine = validation.read_csv(path, c.PHOTOMETRY)
     assert table["objid"].tolist() == [1, 3]
     assert quarantine["reason"].tolist() == ["wrong number of fields"]
     assert quarantine["row"].tolist() == [3]
@@ -69,6 +70,6 @@ def test_nullable_columns_accept_empty_values():
     frame = pd.DataFrame({"OBJID": ["1"], "RA": ["1"], "DEC": ["1"], "PETROR50_R": ["2"],
                           "PETROR90_R": ["5"], "PETROMAG_R": ["16"], "REDSHIFT": [None],
                           "PETROMAG_MR": [None], "PETROR50_R_KPC": [None]})  # fmt: skip
-    table, quarantine = c.conform(frame, c.GZ2SAMPLE, "inline")
+    table, quarantine = validation.conform(frame, c.GZ2SAMPLE, "inline")
     assert quarantine.empty
     assert table["REDSHIFT"].isna().all()

@@ -17,7 +17,7 @@ import yaml
 
 from gzxai.core.layout import SourceLayout
 from gzxai.core.units import HoyleLengthUnits, LengthScaled
-from gzxai.sources import catalogues, fetch
+from gzxai.sources import archives, catalogues, errors, fetch, skyserver
 
 from ..conftest import REPO, run_snakemake
 from ..http_stand_in import StandIn
@@ -67,7 +67,7 @@ def test_a_checksum_mismatch_removes_the_file_and_names_both_sums(server, tmp_pa
     server.files["/x.csv"] = b"a,b\n1,2\n"
     actual = hashlib.md5(b"a,b\n1,2\n").hexdigest()
     with pytest.raises(
-        fetch.ChecksumError, match=f"md5 {actual} does not match the expected {'0' * 32}"
+        errors.ChecksumError, match=f"md5 {actual} does not match the expected {'0' * 32}"
     ):
         fetch.download(
             f"{server.url}/x.csv", tmp_path / "x.csv", md5="0" * 32, retry=FAST, progress=False
@@ -76,7 +76,7 @@ def test_a_checksum_mismatch_removes_the_file_and_names_both_sums(server, tmp_pa
 
 
 def test_a_missing_file_fails_at_once_with_its_url(server, tmp_path):
-    with pytest.raises(fetch.FetchError, match=r"nope\.csv: HTTP 404"):
+    with pytest.raises(errors.FetchError, match=r"nope\.csv: HTTP 404"):
         fetch.download(f"{server.url}/nope.csv", tmp_path / "nope.csv", retry=FAST, progress=False)
     assert server.requests == [("/nope.csv", None)]
 
@@ -84,14 +84,14 @@ def test_a_missing_file_fails_at_once_with_its_url(server, tmp_path):
 def test_zip_slip_members_are_refused_before_anything_is_written(tmp_path):
     archive = tmp_path / "evil.zip"
     archive.write_bytes(zip_bytes({"good.txt": b"ok", "../evil.txt": b"gotcha"}))
-    with pytest.raises(fetch.UnsafeArchiveError, match=r"refusing member '\.\./evil\.txt'"):
-        fetch.safe_extract(archive, tmp_path / "out", progress=False)
+    with pytest.raises(errors.UnsafeArchiveError, match=r"refusing member '\.\./evil\.txt'"):
+        archives.safe_extract(archive, tmp_path / "out", progress=False)
     assert not (tmp_path / "evil.txt").exists()
     assert not (tmp_path / "out" / "good.txt").exists()
     absolute = tmp_path / "abs.zip"
     absolute.write_bytes(zip_bytes({"/etc/passwd": b"x"}))
-    with pytest.raises(fetch.UnsafeArchiveError):
-        fetch.safe_extract(absolute, tmp_path / "out2", progress=False)
+    with pytest.raises(errors.UnsafeArchiveError):
+        archives.safe_extract(absolute, tmp_path / "out2", progress=False)
 
 
 def test_nested_zips_are_unpacked_and_macos_junk_skipped(tmp_path):
@@ -109,7 +109,7 @@ def test_nested_zips_are_unpacked_and_macos_junk_skipped(tmp_path):
     )
     archive = tmp_path / "competition.zip"
     archive.write_bytes(outer)
-    written = fetch.safe_extract(archive, tmp_path / "kaggle", progress=False)
+    written = archives.safe_extract(archive, tmp_path / "kaggle", progress=False)
     names = sorted(str(p.relative_to(tmp_path / "kaggle")) for p in written)
     assert names == ["images_training_rev1/1.jpg", "training_solutions_rev1.csv"]
     assert sorted(p.name for p in (tmp_path / "kaggle").iterdir()) == [
@@ -123,8 +123,8 @@ def test_extraction_checks_the_free_disk_space_first(tmp_path):
     archive.write_bytes(zip_bytes({"a.bin": b"0" * 10_000}))
     usage = namedtuple("usage", "total used free")
 
-    with pytest.raises(fetch.FetchError, match=r"needs 0\.00 GB but .* has 0\.00 GB free"):
-        fetch.safe_extract(
+    with pytest.raises(errors.FetchError, match=r"needs 0\.00 GB but .* has 0\.00 GB free"):
+        archives.safe_extract(
             archive, tmp_path / "out", disk_usage=lambda _: usage(1, 1, 100), progress=False
         )
     assert not (tmp_path / "out" / "a.bin").exists()
@@ -155,7 +155,7 @@ def no_credentials(monkeypatch, tmp_path):
 
 def test_missing_kaggle_credentials_say_what_to_do(no_credentials, tmp_path):
     with pytest.raises(
-        fetch.FetchError, match=r"kaggle\.json with mode 600, or set KAGGLE_USERNAME"
+        errors.FetchError, match=r"kaggle\.json with mode 600, or set KAGGLE_USERNAME"
     ):
         fetch.fetch_kaggle(
             "galaxy-zoo-the-galaxy-challenge", tmp_path, tmp_path, api_factory=FakeKaggle
@@ -166,7 +166,7 @@ def test_a_403_says_to_accept_the_rules_and_never_shows_the_key(monkeypatch, tmp
     monkeypatch.setenv("KAGGLE_USERNAME", "astronomer")
     monkeypatch.setenv("KAGGLE_KEY", "s3cr3t-kaggle-key")
     api = FakeKaggle(error=RuntimeError("(403) Forbidden for astronomer:s3cr3t-kaggle-key"))
-    with pytest.raises(fetch.FetchError) as raised:
+    with pytest.raises(errors.FetchError) as raised:
         fetch.fetch_kaggle(
             "galaxy-zoo-the-galaxy-challenge", tmp_path, tmp_path, api_factory=lambda: api
         )
@@ -174,7 +174,7 @@ def test_a_403_says_to_accept_the_rules_and_never_shows_the_key(monkeypatch, tmp
     assert "competitions/galaxy-zoo-the-galaxy-challenge/rules" in str(raised.value)
     assert raised.value.__cause__ is None and raised.value.__context__ is not None
     other = FakeKaggle(error=RuntimeError("boom s3cr3t-kaggle-key"))
-    with pytest.raises(fetch.FetchError) as raised:
+    with pytest.raises(errors.FetchError) as raised:
         fetch.fetch_kaggle("c", tmp_path, tmp_path, api_factory=lambda: other)
     assert "s3cr3t" not in str(raised.value) and "***" in str(raised.value)
     assert "s3cr3t" not in caplog.text
@@ -212,7 +212,7 @@ def test_photometry_is_queried_in_batches_and_resumes_from_the_cache(server, tmp
     batches = tmp_path / "batches"
 
     def fetch_all() -> dict:
-        return fetch.fetch_photometry(
+        return skyserver.fetch_photometry(
             ids, f"{server.url}/sql", batches, tmp_path / "photometry.csv",
             batch_size=5, retry=FAST, progress=False,
         )  # fmt: skip

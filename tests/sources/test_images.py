@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gzxai.core import arrays
 from gzxai.core.errors import InputError
 from gzxai.core.layout import SourceLayout
 from gzxai.sources import images
@@ -46,7 +47,7 @@ def test_build_shard_reads_quarantines_and_round_trips(survey_root, tmp_path):
         }
     )
     table.loc[3, "image_path"] = "gz2/images_gz2/images/missing.jpg"
-    arrays, quarantine = images.build_shard(
+    shard, quarantine = images.build_shard(
         table,
         dataset="gz2",
         source_root=survey_root,
@@ -56,48 +57,11 @@ def test_build_shard_reads_quarantines_and_round_trips(survey_root, tmp_path):
         size_px=32,
         progress=False,
     )
-    assert arrays["images"].shape == (3, 32, 32, 3)
-    assert arrays["ids"].tolist() == truth["dr7objid"].iloc[:3].tolist()
+    assert shard["images"].shape == (3, 32, 32, 3)
+    assert shard["ids"].tolist() == truth["dr7objid"].iloc[:3].tolist()
     assert quarantine["id"].tolist() == [str(truth["dr7objid"].iloc[3])]
     assert "missing.jpg" in quarantine["file"].iloc[0]
-    images.write_shard(arrays, tmp_path / "shard-000.npz")
-    back = images.read_shard(tmp_path / "shard-000.npz")
-    np.testing.assert_array_equal(back["images"], arrays["images"])
+    arrays.write_shard(shard, tmp_path / "shard-000.npz")
+    back = arrays.read_shard(tmp_path / "shard-000.npz")
+    np.testing.assert_array_equal(back["images"], shard["images"])
     assert int(back["size_px"]) == 32
-
-
-def test_images_are_gathered_by_id_across_shards(tmp_path, monkeypatch):
-    paths = []
-    for k in range(2):
-        ids = np.arange(10 * k, 10 * k + 10)
-        pixels = np.repeat(ids.astype(np.uint8), 4 * 4 * 3).reshape(10, 4, 4, 3)
-        path = tmp_path / f"shard-{k:03d}.npz"
-        np.savez(path, ids=ids, images=pixels, crop_px=4, size_px=4)
-        paths.append(path)
-    reads = []
-    real_load = np.load
-
-    class CountingNpz:
-        """Counts how often a shard's image array is decompressed."""
-
-        def __init__(self, path):
-            self.npz = real_load(path)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.npz.close()
-
-        def __getitem__(self, key):
-            reads.append(key)
-            return self.npz[key]
-
-    monkeypatch.setattr(images.np, "load", CountingNpz)
-    gathered = images.read_by_id(paths, [15, 2, 11, 12, 13])
-    assert gathered[:, 0, 0, 0].tolist() == [15, 2, 11, 12, 13]
-    # Each shard's images are read once, not once per wanted galaxy (that took 24 GB).
-    assert reads.count("images") == 2
-    monkeypatch.undo()
-    with pytest.raises(KeyError, match="in none of the shards"):
-        images.read_by_id(paths, [99])

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from gzxai.core import contracts as c
+from gzxai.core import validation
 from gzxai.core.layout import SourceLayout
 from gzxai.synthetic import survey as survey_mod
 from gzxai.synthetic.survey import SurveyConfig, draw_survey, write_survey
@@ -43,7 +44,7 @@ def test_files_are_in_the_real_formats(survey_root):
         "gz2_hart16": c.GZ2_HART16,
     }
     for name, path in layout.tables().items():
-        _, quarantine = c.read_csv(path, specs[name])
+        _, quarantine = validation.read_csv(path, specs[name])
         assert quarantine.empty, path
 
 

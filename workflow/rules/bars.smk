@@ -1,12 +1,20 @@
 # Bar lengths from saliency maps (paper §4.4–4.6, §5.1): SmoothGrad per member × run ×
 # noise level × shard, lengths over the whole grid per shard, Table 2 on the validation
 # third, the test evaluation with the direct-CNN control, and the figures.
+from gzxai.bars import files as bar_files
+from gzxai.bars.settings import (
+    DirectSettings,
+    EvaluationSettings,
+    FigureSettings,
+    MeasureSettings,
+    SaliencySettings,
+    SelectSettings,
+)
 
 
 rule saliency:
     input:
-        model="results/models/{member}/model.keras",
-        shard="results/images/bars/shard-{shard}.npz",
+        unpack(bar_files.saliency_inputs),
     output:
         "results/saliency/{member}/run-{run}/noise-{noise}/shard-{shard}.npz",
     log:
@@ -27,17 +35,19 @@ rule saliency:
         mem_mb=3000,
         runtime=120,
     params:
-        code=stage_code("explain/smoothgrad"),
-        settings=saliency_settings(),
+        code=command_code("saliency"),
+        settings=SaliencySettings.from_config(config).to_json(),
+        split=optional_argument("split"),
     shell:
         "python -m gzxai --quiet saliency --model {input.model:q} --shard {input.shard:q}"
-        " --noise {wildcards.noise} --run {wildcards.run} --params {params.settings:q}"
+        " --noise {wildcards.noise} --run {wildcards.run} {params.split}"
+        " --params {params.settings:q}"
         " --out {output:q} --threads {threads} > {log:q} 2>&1"
 
 
 rule measure_bars:
     input:
-        unpack(measure_inputs),
+        unpack(lambda wildcards: bar_files.measure_inputs(config, wildcards, TRUTH)),
     output:
         "results/bars/measurements/run-{run}/shard-{shard}.parquet",
     log:
@@ -56,9 +66,9 @@ rule measure_bars:
         mem_mb=3000,
         runtime=60,
     params:
-        code=stage_code("bars/measure", "bars/geometry"),
-        settings=measure_settings(),
-        saliency=saliency_arguments,
+        code=command_code("measure"),
+        settings=MeasureSettings.from_config(config).to_json(),
+        saliency=lambda wildcards, input: bar_files.saliency_arguments(input),
         truth=optional_argument("truth"),
     shell:
         "python -m gzxai --quiet measure --saliency {params.saliency} --shard {input.shard:q}"
@@ -68,9 +78,10 @@ rule measure_bars:
 
 rule select_bars:
     input:
-        measurements=measurement_paths(1),
+        measurements=bar_files.measurement_paths(config, 1),
         bars="results/catalogues/bars.parquet",
         images=image_index("bars"),
+        split=split_file("bars"),
     output:
         table2=report(
             "results/bars/table2.csv",
@@ -91,12 +102,13 @@ rule select_bars:
         mem_mb=6000,
         runtime=30,
     params:
-        code=stage_code("bars/evaluate", "bars/stage"),
-        settings=bar_evaluation_settings(),
+        code=command_code("bars-select"),
+        settings=SelectSettings.from_config(config).to_json(),
         out_dir=lambda wildcards, output: str(Path(output.table2).parent),
     shell:
         "python -m gzxai bars-select --measurements {input.measurements:q}"
-        " --bars {input.bars:q} --images {input.images:q} --params {params.settings:q}"
+        " --bars {input.bars:q} --images {input.images:q} --split {input.split:q}"
+        " --params {params.settings:q}"
         " --out-dir {params.out_dir:q} > {log:q} 2>&1"
 
 
@@ -104,6 +116,7 @@ rule train_direct:
     input:
         bars="results/catalogues/bars.parquet",
         images=image_index("bars"),
+        split=split_file("direct"),
         shards=shard_paths("bars"),
     output:
         model="results/direct/model.keras",
@@ -124,12 +137,12 @@ rule train_direct:
         mem_mb=6000,
         runtime=240,
     params:
-        code=stage_code("cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint"),
-        settings=direct_settings(),
+        code=command_code("direct"),
+        settings=DirectSettings.from_config(config).to_json(),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
         "python -m gzxai direct --bars {input.bars:q} --images {input.images:q}"
-        " --shards {input.shards:q}"
+        " --split {input.split:q} --shards {input.shards:q}"
         " --params {params.settings:q} --work-dir {params.work_dir:q}"
         " --model {output.model:q} --history {output.history:q}"
         " --summary {output.summary:q} --predictions {output.predictions:q}"
@@ -138,7 +151,7 @@ rule train_direct:
 
 rule evaluate_bars:
     input:
-        unpack(bar_evaluation_inputs),
+        unpack(lambda wildcards: bar_files.evaluation_inputs(config, TRUTH)),
     output:
         metrics=report(
             "results/bars/test_metrics.csv",
@@ -166,13 +179,14 @@ rule evaluate_bars:
         mem_mb=6000,
         runtime=30,
     params:
-        code=stage_code("bars/evaluate", "bars/stage"),
-        settings=bar_evaluation_settings(),
+        code=command_code("bars-evaluate"),
+        settings=EvaluationSettings.from_config(config).to_json(),
         truth=optional_argument("truth"),
         out_dir=lambda wildcards, output: str(Path(output.summary).parent),
     shell:
         "python -m gzxai bars-evaluate --measurements {input.measurements:q}"
         " --selection {input.selection:q} --bars {input.bars:q} --images {input.images:q}"
+        " --split {input.split:q}"
         " {params.truth}"
         " --direct {input.direct:q} --params {params.settings:q}"
         " --out-dir {params.out_dir:q} --figure {output.figure:q} > {log:q} 2>&1"
@@ -220,8 +234,8 @@ rule bar_figures:
         mem_mb=3000,
         runtime=30,
     params:
-        code=stage_code("core/figures", "bars/stage"),
-        settings=bar_figure_settings(),
+        code=command_code("bars-figures"),
+        settings=FigureSettings.from_config(config).to_json(),
         models=lambda wildcards, input: [
             f"{member}={path}" for member, path in zip(MEMBERS, input.models)
         ],

@@ -1,6 +1,14 @@
+# The resolution labelling bias (Medina 2023): θ from the labels, the labels' CV metrics,
+# the naive and the debiased classifier, and their evaluation against labels and truth.
+from gzxai.bias import files as bias_files
+from gzxai.bias.classifier import KINDS
+from gzxai.bias.settings import EvaluationSettings, LabelBiasSettings, ThetaSettings
+from gzxai.cnn.settings import TrainingSettings
+
+
 rule fit_bias_theta:
     input:
-        unpack(bias_inputs),
+        unpack(lambda wildcards: bias_files.bias_inputs(TRUTH)),
     output:
         theta="results/bias/theta.json",
         figure=report(
@@ -21,19 +29,18 @@ rule fit_bias_theta:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=theta_settings(),
-        seed=config["seed"],
+        settings=ThetaSettings.from_config(config).to_json(),
         truth=optional_argument("truth"),
-        code=stage_code("bias/resolution", "bias/classifier", "bias/stage", "core/figures"),
+        code=command_code("bias-theta"),
     shell:
-        "python -m gzxai bias-theta --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
+        "python -m gzxai bias-theta --gz2 {input.gz2:q} {params.truth}"
         " --params {params.settings:q} --out {output.theta:q} --figure {output.figure:q}"
         " > {log:q} 2>&1"
 
 
 rule label_bias:
     input:
-        unpack(bias_inputs),
+        unpack(lambda wildcards: bias_files.bias_inputs(TRUTH)),
     output:
         report(
             "results/bias/label_bias.csv",
@@ -53,18 +60,17 @@ rule label_bias:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=label_bias_settings(),
-        seed=config["seed"],
+        settings=LabelBiasSettings.from_config(config).to_json(),
         truth=optional_argument("truth"),
-        code=stage_code("bias/resolution", "bias/classifier", "bias/stage"),
+        code=command_code("bias-labels"),
     shell:
-        "python -m gzxai bias-labels --gz2 {input.gz2:q} {params.truth} --seed {params.seed}"
+        "python -m gzxai bias-labels --gz2 {input.gz2:q} {params.truth}"
         " --params {params.settings:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule train_bias_classifier:
     input:
-        unpack(classifier_inputs),
+        unpack(lambda wildcards: bias_files.classifier_inputs(config, wildcards.kind)),
     output:
         model="results/bias/{kind}/model.keras",
         history="results/bias/{kind}/history.csv",
@@ -74,7 +80,7 @@ rule train_bias_classifier:
     benchmark:
         "results/benchmarks/train_bias_classifier/{kind}.tsv"
     wildcard_constraints:
-        kind="naive|debiased",
+        kind="|".join(KINDS),
     conda:
         TF_ENV
     container:
@@ -85,15 +91,16 @@ rule train_bias_classifier:
         mem_mb=6000,
         runtime=240,
     params:
-        settings=classifier_settings(),
-        code=stage_code("cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint", "bias/resolution", "bias/classifier"),
+        settings=TrainingSettings.classifier(config).to_json(),
+        code=command_code("bias-train"),
         theta=lambda wildcards, input: (
             f"--theta {input.theta}" if "theta" in input.keys() else ""
         ),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
         "python -m gzxai bias-train --kind {wildcards.kind} --gz2 {input.gz2:q} {params.theta}"
-        " --images {input.images:q} --shards {input.shards:q} --params {params.settings:q}"
+        " --images {input.images:q} --split {input.split:q} --shards {input.shards:q}"
+        " --params {params.settings:q}"
         " --work-dir {params.work_dir:q} --model {output.model:q} --history {output.history:q} --summary {output.summary:q}"
         " --threads {threads} > {log:q} 2>&1"
 
@@ -109,7 +116,7 @@ rule predict_bias_classifier:
     benchmark:
         "results/benchmarks/predict_bias_classifier/{kind}.tsv"
     wildcard_constraints:
-        kind="naive|debiased",
+        kind="|".join(KINDS),
     conda:
         TF_ENV
     container:
@@ -119,6 +126,8 @@ rule predict_bias_classifier:
         gpu=1,
         mem_mb=4000,
         runtime=60,
+    params:
+        code=command_code("predict"),
     shell:
         "python -m gzxai predict --model {input.model:q} --shards {input.shards:q}"
         " --out {output:q} --threads {threads} > {log:q} 2>&1"
@@ -126,12 +135,13 @@ rule predict_bias_classifier:
 
 rule evaluate_bias:
     input:
-        unpack(bias_inputs),
+        unpack(lambda wildcards: bias_files.bias_inputs(TRUTH)),
         theta="results/bias/theta.json",
-        predictions=expand("results/bias/{kind}/predictions.parquet", kind=CLASSIFIERS),
-        models=expand("results/bias/{kind}/model.keras", kind=CLASSIFIERS),
+        predictions=expand("results/bias/{kind}/predictions.parquet", kind=KINDS),
+        models=expand("results/bias/{kind}/model.keras", kind=KINDS),
         shards=shard_paths("gz2"),
         images=image_index("gz2"),
+        split=split_file("classifiers"),
     output:
         **synthetic_only(
             sersic=report(
@@ -165,8 +175,8 @@ rule evaluate_bias:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=bias_evaluation_settings(),
-        code=stage_code("bias/resolution", "bias/classifier", "bias/stage", "core/figures"),
+        settings=EvaluationSettings.from_config(config).to_json(),
+        code=command_code("bias-evaluate"),
         truth=optional_argument("truth"),
         out_dir=lambda wildcards, output: str(Path(output.table).parent),
         figures_dir=lambda wildcards, output: str(Path(output.grad_cam).parent),
@@ -174,5 +184,6 @@ rule evaluate_bias:
         "python -m gzxai bias-evaluate --gz2 {input.gz2:q} --images {input.images:q}"
         " {params.truth} --theta {input.theta:q}"
         " --predictions {input.predictions:q} --models {input.models:q}"
-        " --shards {input.shards:q} --params {params.settings:q} --out-dir {params.out_dir:q}"
+        " --shards {input.shards:q} --split {input.split:q} --params {params.settings:q}"
+        " --out-dir {params.out_dir:q}"
         " --figures-dir {params.figures_dir:q} --threads {threads} > {log:q} 2>&1"

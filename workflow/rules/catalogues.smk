@@ -1,6 +1,12 @@
+from gzxai.sources import files as source_files
+from gzxai.sources.settings import CatalogueSettings
+
+
 rule catalogue:
     input:
-        unpack(catalogue_inputs),
+        unpack(
+            lambda wildcards: source_files.catalogue_inputs(SOURCES, wildcards.table)
+        ),
     output:
         table="results/catalogues/{table}.parquet",
         quarantine="results/catalogues/{table}.quarantine.csv",
@@ -10,7 +16,7 @@ rule catalogue:
     benchmark:
         "results/benchmarks/catalogue/{table}.tsv"
     wildcard_constraints:
-        table="kaggle|gz2|bars",
+        table="|".join(CATALOGUES),
     conda:
         ENV
     container:
@@ -20,8 +26,11 @@ rule catalogue:
         mem_mb=4000,
         runtime=30,
     params:
-        settings=catalogue_settings,
-        root=source_root_of,
+        code=command_code("catalogue"),
+        settings=lambda wildcards: CatalogueSettings.from_config(
+            config, wildcards.table
+        ).to_json(),
+        root=lambda wildcards, input: source_files.source_root_of(SOURCES, input),
     shell:
         "python -m gzxai catalogue {wildcards.table} --source-root {params.root:q}"
         " --params {params.settings:q} --out {output.table:q}"
@@ -35,7 +44,7 @@ rule catalogue_summary:
         table="results/catalogues/{table}.parquet",
         build="results/catalogues/{table}.build.json",
         shards=lambda wildcards: shard_paths(wildcards.table),
-        quarantines=lambda wildcards: shard_quarantines(wildcards.table),
+        quarantines=lambda wildcards: paths.shard_quarantines(config, wildcards.table),
     output:
         summary="results/catalogues/{table}.summary.json",
         index=image_index("{table}"),
@@ -50,7 +59,7 @@ rule catalogue_summary:
     benchmark:
         "results/benchmarks/catalogue_summary/{table}.tsv"
     wildcard_constraints:
-        table="kaggle|gz2|bars",
+        table="|".join(CATALOGUES),
     conda:
         ENV
     container:
@@ -60,7 +69,7 @@ rule catalogue_summary:
         mem_mb=2000,
         runtime=10,
     params:
-        code=stage_code("sources/catalogues", "sources/images", "core/contracts"),
+        code=command_code("catalogue-summary"),
     shell:
         "python -m gzxai catalogue-summary --dataset {wildcards.table} --table {input.table:q}"
         " --build {input.build:q} --shards {input.shards:q}"

@@ -6,34 +6,19 @@
 # protected() outputs stop every such rerun, but a rule that does not exist cannot run.)
 # URLs reach the jobs through the environment (`env:NAME` arguments), so credentials in a
 # mirror URL never appear in a command line.
-if config["source"] == "real":
+import re
 
-    KAGGLE_OUTPUTS = [
-        str(SOURCES.kaggle_solutions),
-        str(SOURCES.kaggle_train_images),
-        str(SOURCES.kaggle_test_images),
-    ]
-    FETCH_FILES = {
-        "gz2_hart16.csv.gz": "gz2",
-        "gz2_filename_mapping.csv": "gz2",
-        "hoyle_barlengths.csv": "hoyle",
-    }
-    MISSING_FILES = [
-        name
-        for name, folder in FETCH_FILES.items()
-        if not placed(SOURCES.root / folder / name)
-    ]
-    fetch_rules = [
-        name
-        for name, needed in {
-            "fetch_kaggle": not placed(*KAGGLE_OUTPUTS),
-            "fetch_file": bool(MISSING_FILES),
-            "fetch_gz2sample": not placed(SOURCES.gz2sample),
-            "fetch_gz2_images": not placed(SOURCES.gz2_images),
-            "fetch_photometry": not placed(SOURCES.photometry),
-        }.items()
-        if needed
-    ]
+from gzxai.sources import files as source_files
+from gzxai.sources.settings import FetchSettings
+
+DOWNLOADS = source_files.DOWNLOADS
+
+if config["source"] == "real":
+    try:
+        fetch_rules = source_files.fetch_rules(SOURCES)
+        MISSING_FILES = source_files.missing_files(SOURCES)
+    except ConfigError as err:
+        raise WorkflowError(str(err)) from None
 
     localrules:
         fetch_kaggle,
@@ -62,10 +47,13 @@ if config["source"] == "real":
                 mem_mb=2000,
                 runtime=240,
             params:
-                settings=fetch_settings("kaggle-competition.zip"),
+                code=command_code("fetch"),
+                settings=FetchSettings.from_config(
+                    config, "kaggle-competition.zip"
+                ).to_json(),
                 downloads=DOWNLOADS,
                 target=lambda wildcards, output: str(Path(output.solutions).parent),
-                url=url_argument("kaggle_mirror_url"),
+                url=source_files.url_argument(config, "kaggle_mirror_url"),
             shell:
                 "python -m gzxai fetch kaggle --params {params.settings:q} --url {params.url:q}"
                 " --downloads {params.downloads:q} --target {params.target:q} > {log:q} 2>&1"
@@ -91,8 +79,13 @@ if config["source"] == "real":
                 mem_mb=2000,
                 runtime=60,
             params:
-                settings=lambda wildcards: fetch_settings(wildcards.name),
-                url=lambda wildcards: url_argument(FETCH_URLS[wildcards.name]),
+                code=command_code("fetch"),
+                settings=lambda wildcards: FetchSettings.from_config(
+                    config, wildcards.name
+                ).to_json(),
+                url=lambda wildcards: source_files.url_argument(
+                    config, source_files.FETCHED_FILES[wildcards.name][1]
+                ),
             shell:
                 "python -m gzxai fetch file --params {params.settings:q} --url {params.url:q}"
                 " --out {output:q} > {log:q} 2>&1"
@@ -115,8 +108,9 @@ if config["source"] == "real":
                 mem_mb=2000,
                 runtime=60,
             params:
-                settings=fetch_settings("gz2sample.csv.gz"),
-                url=url_argument("gz2sample_url"),
+                code=command_code("fetch"),
+                settings=FetchSettings.from_config(config, "gz2sample.csv.gz").to_json(),
+                url=source_files.url_argument(config, "gz2sample_url"),
                 downloads=DOWNLOADS,
             shell:
                 "python -m gzxai fetch gunzip --params {params.settings:q} --url {params.url:q}"
@@ -140,8 +134,9 @@ if config["source"] == "real":
                 mem_mb=2000,
                 runtime=480,
             params:
-                settings=fetch_settings("images_gz2.zip"),
-                url=url_argument("gz2_images_url"),
+                code=command_code("fetch"),
+                settings=FetchSettings.from_config(config, "images_gz2.zip").to_json(),
+                url=source_files.url_argument(config, "gz2_images_url"),
                 downloads=DOWNLOADS,
                 target=lambda wildcards, output: str(Path(output[0]).parent.parent),
             shell:
@@ -170,11 +165,12 @@ if config["source"] == "real":
                 mem_mb=2000,
                 runtime=240,
             params:
-                settings=fetch_settings(None),
+                code=command_code("fetch"),
+                settings=FetchSettings.from_config(config, None).to_json(),
                 batches=lambda wildcards, output: str(
                     Path(output[0]).parent / "batches"
                 ),
-                url=url_argument("sdss_sql_url"),
+                url=source_files.url_argument(config, "sdss_sql_url"),
             shell:
                 "python -m gzxai fetch photometry --params {params.settings:q} --url {params.url:q}"
                 " --hart16 {input.hart16:q} --extra {input.hoyle:q}"

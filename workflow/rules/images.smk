@@ -1,6 +1,10 @@
+from gzxai.sources import files as source_files
+from gzxai.sources.settings import ResizeSettings
+
+
 rule resize:
     input:
-        unpack(resize_inputs),
+        unpack(lambda wildcards: source_files.resize_inputs(SOURCES, wildcards.dataset)),
     output:
         shard="results/images/{dataset}/shard-{shard}.npz",
         quarantine="results/images/{dataset}/shard-{shard}.quarantine.csv",
@@ -9,7 +13,7 @@ rule resize:
     benchmark:
         "results/benchmarks/resize/{dataset}_{shard}.tsv"
     wildcard_constraints:
-        dataset="kaggle|gz2|bars",
+        dataset="|".join(CATALOGUES),
         shard=r"\d{3}",
     conda:
         ENV
@@ -20,12 +24,12 @@ rule resize:
         mem_mb=2000,
         runtime=30,
     params:
-        n_shards=lambda wildcards: config["images"]["shards"][wildcards.dataset],
-        crop_px=lambda wildcards: image_geometry(config, wildcards.dataset)["crop_px"],
-        size_px=lambda wildcards: image_geometry(config, wildcards.dataset)["size_px"],
-        root=source_root_of,
+        code=command_code("resize"),
+        settings=lambda wildcards: ResizeSettings.from_config(
+            config, wildcards.dataset
+        ).to_json(),
+        root=lambda wildcards, input: source_files.source_root_of(SOURCES, input),
     shell:
         "python -m gzxai resize --table {input.table:q} --dataset {wildcards.dataset}"
-        " --source-root {params.root:q} --shard {wildcards.shard}"
-        " --n-shards {params.n_shards} --crop-px {params.crop_px} --size-px {params.size_px}"
+        " --source-root {params.root:q} --shard {wildcards.shard} --params {params.settings:q}"
         " --out {output.shard:q} --quarantine {output.quarantine:q} > {log:q} 2>&1"

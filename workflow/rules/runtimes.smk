@@ -29,7 +29,7 @@ rule run_times:
         mem_mb=1000,
         runtime=5,
     params:
-        code=stage_code("studies/runtimes"),
+        code=command_code("run-times"),
         # The tables sit beside the benchmark files they summarise.
         out_dir=lambda wildcards, output: str(Path(output.rules).parent),
     shell:

@@ -1,3 +1,5 @@
+from gzxai.synthetic.settings import SynthesizeSettings
+
 if config["source"] == "synthetic":
 
     rule synthesize:
@@ -26,7 +28,8 @@ if config["source"] == "synthetic":
             mem_mb=4000,
             runtime=60,
         params:
-            settings=synthesize_settings(),
+            code=command_code("synthesize"),
+            settings=SynthesizeSettings.from_config(config).to_json(),
             root=lambda wildcards, output: str(SOURCES.root_from(output.truth, "truth")),
         shell:
             "python -m gzxai synthesize --params {params.settings:q} --root {params.root:q}"

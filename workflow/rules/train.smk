@@ -1,35 +1,10 @@
-rule split:
-    input:
-        table="results/catalogues/kaggle.parquet",
-        images=image_index("kaggle"),
-    output:
-        "results/training/splits.parquet",
-    log:
-        "results/logs/split.log",
-    benchmark:
-        "results/benchmarks/split/job.tsv"
-    conda:
-        ENV
-    container:
-        ANALYSIS_IMAGE
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    params:
-        seed=config["seed"],
-        val=config["splits"]["validation_fraction"],
-        test=config["splits"]["test_fraction"],
-    shell:
-        "python -m gzxai split --table {input.table:q} --images {input.images:q}"
-        " --seed {params.seed}"
-        " --val-fraction {params.val} --test-fraction {params.test} --out {output:q} > {log:q} 2>&1"
+from gzxai.cnn.settings import TrainingSettings
 
 
 rule train:
     input:
         table="results/catalogues/kaggle.parquet",
-        splits="results/training/splits.parquet",
+        split=split_file("members"),
         shards=shard_paths("kaggle"),
     output:
         model="results/models/{member}/model.keras",
@@ -51,12 +26,14 @@ rule train:
         mem_mb=6000,
         runtime=240,
     params:
-        code=stage_code("cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint"),
-        settings=member_settings,
+        code=command_code("train"),
+        settings=lambda wildcards: TrainingSettings.member(
+            config, wildcards.member
+        ).to_json(),
         work_dir=lambda wildcards, output: str(Path(output.model).parent / "work"),
     shell:
         "python -m gzxai train --params {params.settings:q} --table {input.table:q}"
-        " --splits {input.splits:q} --shards {input.shards:q} --work-dir {params.work_dir:q}"
+        " --split {input.split:q} --shards {input.shards:q} --work-dir {params.work_dir:q}"
         " --model {output.model:q} --history {output.history:q}"
         " --summary {output.summary:q} --threads {threads} > {log:q} 2>&1"
 
@@ -82,6 +59,8 @@ rule predict:
         gpu=1,
         mem_mb=4000,
         runtime=60,
+    params:
+        code=command_code("predict"),
     shell:
         "python -m gzxai predict --model {input.model:q} --shards {input.shards:q}"
         " --out {output:q} --threads {threads} > {log:q} 2>&1"
@@ -95,7 +74,7 @@ rule ensemble:
         summaries=expand("results/models/{member}/training.json", member=MEMBERS),
         histories=expand("results/models/{member}/history.csv", member=MEMBERS),
         table="results/catalogues/kaggle.parquet",
-        splits="results/training/splits.parquet",
+        split=split_file("members"),
         shards=shard_paths("kaggle"),
     output:
         table1=report(
@@ -131,7 +110,7 @@ rule ensemble:
         mem_mb=4000,
         runtime=30,
     params:
-        code=stage_code("ensemble/evaluate"),
+        code=command_code("ensemble"),
         names=MEMBERS,
         gallery=config["ensemble"]["gallery_size"],
         out_dir=lambda wildcards, output: str(Path(output.table1).parent),
@@ -139,6 +118,6 @@ rule ensemble:
     shell:
         "python -m gzxai ensemble --names {params.names} --predictions {input.predictions:q}"
         " --summaries {input.summaries:q} --histories {input.histories:q}"
-        " --table {input.table:q} --splits {input.splits:q} --shards {input.shards:q}"
+        " --table {input.table:q} --split {input.split:q} --shards {input.shards:q}"
         " --gallery-size {params.gallery} --out-dir {params.out_dir:q}"
         " --figures-dir {params.figures_dir:q} > {log:q} 2>&1"

@@ -11,93 +11,23 @@ length, is its error (§5.1).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-import astropy.units as u
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from gzxai.bars.measure import IMAGE, MEAN_LENGTH, MEAN_MAP, ORACLE, REFERENCES
-from gzxai.core import units
+from gzxai.bars.units import (
+    Conventions,
+    galaxy_size_kpc,
+    to_catalogue_units,
+    true_lengths,
+)
+from gzxai.core import tables
+from gzxai.core.splits import TEST, VALIDATION
+from gzxai.core.stats import bootstrap_rho, partial_rho, wls_through_origin
 
 SETTINGS = ["x_input", "noise", "t_corr", "t_len"]
-VALIDATION, TEST = "validation", "test"
-
-
-@dataclass(frozen=True)
-class Conventions:
-    """How pixel lengths become catalogue units (the ``conventions`` block and the images)."""
-
-    saliency_length_units: str
-    hoyle_length_units: str
-    h0: float
-    omega_m: float
-    size_px: int
-    crop_px: int
-    length_scaled: str = "petroR90_fraction"
-
-    @property
-    def cosmology(self):
-        return units.cosmology(self.h0, self.omega_m)
-
-
-def to_catalogue_units(
-    length_px: np.ndarray, galaxies: pd.DataFrame, conv: Conventions
-) -> np.ndarray:
-    """Map-pixel lengths in the catalogue's unit; ``galaxies`` rows align with ``length_px``.
-
-    ``paper``: the authors' formula, whose result they compare with h⁻¹ kpc directly.
-    ``physical``: kpc at the galaxy's redshift, then the catalogue's own h convention.
-    """
-    kpc = units.saliency_length(
-        np.asarray(length_px, float) * u.pix,
-        size_px=conv.size_px,
-        crop_px=conv.crop_px,
-        petro_r90=galaxies["petro_r90_arcsec"].to_numpy(float) * u.arcsec,
-        redshift=galaxies["redshift"].to_numpy(float),
-        units=units.SaliencyLengthUnits(conv.saliency_length_units),
-        cosmo=conv.cosmology,
-    ).to_value(u.kpc)
-    if units.SaliencyLengthUnits(conv.saliency_length_units) is units.SaliencyLengthUnits.PAPER:
-        return kpc
-    hoyle = units.HoyleLengthUnits(conv.hoyle_length_units)
-    return units.hoyle_length(kpc, hoyle, conv.h0 / 100).to_value(u.kpc)
-
-
-def scaled_to_catalogue_units(
-    length_scaled: np.ndarray, galaxies: pd.DataFrame, conv: Conventions
-) -> np.ndarray:
-    """Hoyle's image-native ``length_scaled`` (what the direct CNN predicts) in catalogue units."""
-    r90 = galaxies["petro_r90_arcsec"].to_numpy(float) * u.arcsec
-    angle = units.length_scaled_to_angle(length_scaled, r90, units.LengthScaled(conv.length_scaled))
-    kpc = units.angle_to_kpc(angle, galaxies["redshift"].to_numpy(float), conv.cosmology)
-    hoyle = units.HoyleLengthUnits(conv.hoyle_length_units)
-    return units.hoyle_length(kpc.to_value(u.kpc), hoyle, conv.h0 / 100).to_value(u.kpc)
-
-
-def true_lengths(truth: pd.DataFrame, conv: Conventions) -> np.ndarray:
-    """The synthetic survey's true projected full bar length, in the catalogue's unit."""
-    arcsec = 2 * truth["bar_half_length_arcsec"].to_numpy(float) * u.arcsec
-    kpc = units.angle_to_kpc(arcsec, truth["redshift"].to_numpy(float), conv.cosmology)
-    hoyle = units.HoyleLengthUnits(conv.hoyle_length_units)
-    return units.hoyle_length(kpc.to_value(u.kpc), hoyle, conv.h0 / 100).to_value(u.kpc)
-
-
-def galaxy_size_kpc(galaxies: pd.DataFrame, conv: Conventions) -> np.ndarray:
-    """petroR90_r in kpc: the size the partial correlation controls for."""
-    arcsec = galaxies["petro_r90_arcsec"].to_numpy(float) * u.arcsec
-    return units.angle_to_kpc(arcsec, galaxies["redshift"].to_numpy(float), conv.cosmology).value
-
-
-def split_catalogue(ids: np.ndarray, seed: int, validation_fraction: float) -> pd.Series:
-    """'validation' or 'test' for each bar-catalogue galaxy, a function of (id, seed) alone."""
-    from gzxai.cnn.train import assign_splits
-
-    labels = assign_splits(ids, seed, validation_fraction, 0.0)
-    return pd.Series(
-        np.where(labels == "val", VALIDATION, TEST), index=pd.Index(ids, name="dr7objid")
-    )
 
 
 def with_lengths(measurements: pd.DataFrame, bars: pd.DataFrame, conv: Conventions) -> pd.DataFrame:
@@ -175,43 +105,6 @@ def decile_errors(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     decile = np.clip(np.searchsorted(edges, mean, side="right") - 1, 0, 9)
     per_decile = pd.Series(spread).groupby(decile).mean()
     return per_decile.loc[decile].to_numpy()
-
-
-def bootstrap_rho(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int) -> tuple[float, float]:
-    """Percentile 95% interval of Pearson ρ over galaxies resampled with replacement."""
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(x), size=(n_boot, len(x)))
-    xs, ys = x[picks], y[picks]
-    xs = xs - xs.mean(axis=1, keepdims=True)
-    ys = ys - ys.mean(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = (xs * ys).sum(1) / np.sqrt((xs**2).sum(1) * (ys**2).sum(1))
-    low, high = np.nanpercentile(rho, [2.5, 97.5])
-    return float(low), float(high)
-
-
-def wls_through_origin(
-    x: np.ndarray, y: np.ndarray, sigma_x: np.ndarray, sigma_y: np.ndarray
-) -> tuple[float, float]:
-    """Slope and its standard error of y = a·x, weights 1/(σ_y² + a²σ_x²) iterated to a."""
-    slope = float(np.sum(x * y) / np.sum(x * x))
-    for _ in range(20):
-        weights = 1.0 / (sigma_y**2 + slope**2 * sigma_x**2)
-        new = float(np.sum(weights * x * y) / np.sum(weights * x * x))
-        if abs(new - slope) < 1e-10 * max(1.0, abs(slope)):
-            slope = new
-            break
-        slope = new
-    weights = 1.0 / (sigma_y**2 + slope**2 * sigma_x**2)
-    return slope, float(np.sqrt(1.0 / np.sum(weights * x * x)))
-
-
-def partial_rho(x: np.ndarray, y: np.ndarray, control: np.ndarray) -> float:
-    """Pearson ρ of x and y after removing the linear effect of ``control`` from both."""
-    design = np.column_stack([np.ones_like(control), control])
-    rx = x - design @ np.linalg.lstsq(design, x, rcond=None)[0]
-    ry = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
-    return float(stats.pearsonr(rx, ry).statistic)
 
 
 def metrics(
@@ -411,50 +304,35 @@ def _units_note(conv: Conventions) -> dict:
 
 def markdown_table2(selection: pd.DataFrame) -> str:
     """Table 2 as Markdown: best validation ρ and the settings that gave it."""
-    lines = [
-        "| method | rule | X_input | S_noise | T_c | T_l | ρ (validation) | n |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for _, r in selection.iterrows():
-        noise = "–" if r["method"] in REFERENCES else f"{r['noise']:g}"
-        settings = f"{bool(r['x_input'])} | {noise} | {r['t_corr']:g} | {int(r['t_len'])}"
-        lines.append(
-            f"| {r['method']} | {r['rule']} | {settings} | {r['rho_validation']:.3f}"
-            f" | {int(r['n_galaxies'])} |"
-        )
-    return "\n".join(lines) + "\n"
+    header = ["method", "rule", "X_input", "S_noise", "T_c", "T_l", "ρ (validation)", "n"]
+    rows = [
+        [
+            r["method"], r["rule"], bool(r["x_input"]),
+            tables.MISSING if r["method"] in REFERENCES else f"{r['noise']:g}",
+            f"{r['t_corr']:g}", int(r["t_len"]), f"{r['rho_validation']:.3f}",
+            int(r["n_galaxies"]),
+        ]
+        for _, r in selection.iterrows()
+    ]  # fmt: skip
+    return tables.markdown(header, rows)
 
 
 def markdown_results(results: pd.DataFrame, summary: dict) -> str:
     """Test-set metrics of every method (and the direct CNN) as Markdown."""
     has_truth = "truth_rho" in results
-    head = "| method | rule | n | ρ catalogue [95%] | RMSE | ρ size-controlled | WLS slope |"
-    head += " ρ truth | RMSE truth | ρ truth size-controlled |" if has_truth else ""
-    lines = [
-        head,
-        "|" + "---|" * (head.count("|") - 1),
-    ]
+    header = ["method", "rule", "n", "ρ catalogue [95%]", "RMSE", "ρ size-controlled"]
+    header += ["WLS slope"] + (["ρ truth", "RMSE truth", "ρ truth size-controlled"] * has_truth)
+    scores = ["catalogue_rmse", "catalogue_rho_size_controlled", "wls_slope"]
+    scores += ["truth_rho", "truth_rmse", "truth_rho_size_controlled"] * has_truth
 
-    def cells(r: Mapping) -> str:
-        ci = r.get("catalogue_rho_ci95") or [np.nan, np.nan]
-        text = (
-            f" {r['catalogue_n']} | {_f(r.get('catalogue_rho'))} [{_f(ci[0])}, {_f(ci[1])}] |"
-            f" {_f(r.get('catalogue_rmse'))} | {_f(r.get('catalogue_rho_size_controlled'))} |"
-            f" {_f(r.get('wls_slope'))} |"
+    def cells(r: Mapping) -> list[object]:
+        low, high = r.get("catalogue_rho_ci95") or [np.nan, np.nan]
+        rho = (
+            f"{tables.number(r.get('catalogue_rho'))} [{tables.number(low)}, {tables.number(high)}]"
         )
-        if has_truth:
-            text += (
-                f" {_f(r.get('truth_rho'))} | {_f(r.get('truth_rmse'))} |"
-                f" {_f(r.get('truth_rho_size_controlled'))} |"
-            )
-        return text
+        return [r["catalogue_n"], rho, *(tables.number(r.get(name)) for name in scores)]
 
-    for _, r in results.iterrows():
-        lines.append(f"| {r['method']} | {r['rule']} |" + cells(r))
+    rows = [[r["method"], r["rule"], *cells(r)] for _, r in results.iterrows()]
     if "direct_cnn" in summary:
-        lines.append("| direct CNN (own test split) | – |" + cells(summary["direct_cnn"]))
-    return "\n".join(lines) + "\n"
-
-
-def _f(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.3f}"
+        rows.append(["direct CNN (own test split)", tables.MISSING, *cells(summary["direct_cnn"])])
+    return tables.markdown(header, rows)

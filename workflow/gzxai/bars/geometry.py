@@ -25,15 +25,15 @@ import numpy as np
 from scipy.spatial import ConvexHull, QhullError
 from scipy.spatial.distance import pdist
 
+from gzxai.core.stats import min_max
+
 THRESHOLDS = np.round(np.linspace(0.5, 1.0, 5001), 4)
 RULES = ("paper", "rotation_invariant")
 
 
 def normalise(saliency_map: np.ndarray) -> np.ndarray:
     """Min–max normalisation to [0, 1] (a constant map becomes all zeros)."""
-    values = np.asarray(saliency_map, dtype=np.float64)
-    span = values.max() - values.min()
-    return (values - values.min()) / span if span > 0 else np.zeros_like(values)
+    return min_max(np.asarray(saliency_map, dtype=np.float64))
 
 
 def _max_distance(points: np.ndarray) -> float:

@@ -14,43 +14,28 @@ lengths, is formed at evaluation (:mod:`gzxai.bars.evaluate`) from the members' 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+import logging
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
 from gzxai.bars import geometry
-from gzxai.core.contracts import MEASUREMENTS, conform
+from gzxai.bars.settings import Grid, MeasureSettings
+from gzxai.core.arrays import read_maps, read_shard
+from gzxai.core.contracts import MEASUREMENTS
 from gzxai.core.errors import InputError
-from gzxai.core.io import open_npz
+from gzxai.core.io import write_parquet
+from gzxai.core.validation import conform
+
+log = logging.getLogger(__name__)
 
 MEAN_MAP = "mean_map"
 MEAN_LENGTH = "mean_length"
 IMAGE = "image"
 ORACLE = "oracle"
 REFERENCES = (IMAGE, ORACLE)
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The measurement hyperparameters (``measure`` in the config)."""
-
-    t_corr: tuple[float, ...]
-    t_len: tuple[int, ...]
-    rules: tuple[str, ...]
-    x_input: tuple[bool, ...]
-
-    @classmethod
-    def from_config(cls, block: Mapping) -> Grid:
-        return cls(
-            t_corr=tuple(float(v) for v in block["t_corr"]),
-            t_len=tuple(int(v) for v in block["t_len"]),
-            rules=tuple(block["rules"]),
-            x_input=tuple(bool(v) for v in block["x_input"]),
-        )
 
 
 def grey(images: np.ndarray) -> np.ndarray:
@@ -149,7 +134,6 @@ def measure_shard(
     and run (one file per noise level, or one file holding several). Members must hold maps
     of the same galaxies at the same noise levels; the error names the files otherwise.
     """
-    from gzxai.sources.images import read_shard
 
     shard = read_shard(shard_path)
     brightness_by_id = dict(zip(shard["ids"].tolist(), grey(shard["images"]), strict=True))
@@ -206,7 +190,26 @@ def _references(shard: dict, grid: Grid, truth_path: str | None, seed: int, prog
         yield measure_maps(maps, ids, no_input, progress=progress, method=ORACLE, **common)
 
 
-def read_maps(path: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(ids, noise_levels, maps as float32) of one saliency file."""
-    with open_npz(path) as data:
-        return data["ids"], data["noise_levels"], data["maps"].astype(np.float32)
+def run_measure(
+    *,
+    saliency: Sequence[str],
+    shard: str,
+    out: str,
+    settings: MeasureSettings,
+    run: int,
+    truth: str | None,
+    progress: bool = True,
+) -> None:
+    """``saliency`` items are ``member=path``."""
+    pairs = [tuple(item.split("=", 1)) for item in saliency]
+    table = measure_shard(
+        pairs,
+        shard,
+        settings.grid,
+        run=run,
+        truth_path=truth,
+        seed=settings.seed,
+        progress=progress,
+    )
+    write_parquet(table, out)
+    log.info("%d lengths -> %s", len(table), out)

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from gzxai.bias import resolution
+from gzxai.bias.settings import Cv18Settings
+from gzxai.core import tables
 
 KINDS = ("naive", "debiased")
 SMOOTH_VOTES = "t01_smooth_or_features_a01_smooth_count"
@@ -80,7 +82,7 @@ def label_sets(
 
 
 def cv18_draws(
-    galaxies: pd.DataFrame, sets: Mapping[str, np.ndarray], cv18: Mapping, seed: int
+    galaxies: pd.DataFrame, sets: Mapping[str, np.ndarray], cv18: Cv18Settings, seed: int
 ) -> pd.DataFrame:
     """CV18 of every labelling of the galaxies on shared bootstrap resamples (config
     ``resolution.cv18``; intrinsic bins from radius in kpc, absolute magnitude and redshift)."""
@@ -88,9 +90,9 @@ def cv18_draws(
         galaxies["alpha"].to_numpy(),
         sets,
         galaxies[["petro_r50_kpc", "abs_mag_r", "redshift"]].reset_index(drop=True),
-        n_splits=cv18["intrinsic_splits"],
-        n_alpha_bins=cv18["alpha_bins"],
-        n_bootstrap=cv18["bootstrap"],
+        n_splits=cv18.intrinsic_splits,
+        n_alpha_bins=cv18.alpha_bins,
+        n_bootstrap=cv18.bootstrap,
         seed=seed,
     )
 
@@ -124,66 +126,24 @@ def comparisons(sets: Mapping[str, np.ndarray]) -> list[tuple[str, str]]:
 
 def markdown(table: pd.DataFrame, differences: pd.DataFrame | None = None) -> str:
     has_truth = "accuracy_vs_truth" in table
-    header = "| Labels | CV18 | accuracy | precision | recall | F1 |" + (
-        " accuracy (truth) | F1 (truth) |" if has_truth else ""
-    )
-    lines = [header, "|---" * (6 + 2 * has_truth) + "|"]
-    for r in table.itertuples():
-        line = (
-            f"| {r.labels} | {r.cv18:.4f} ± {r.cv18_std:.4f} | {r.accuracy_vs_labels:.3f} | "
-            f"{r.precision_vs_labels:.3f} | {r.recall_vs_labels:.3f} | {r.f1_vs_labels:.3f} |"
-        )
-        if has_truth:
-            line += f" {r.accuracy_vs_truth:.3f} | {r.f1_vs_truth:.3f} |"
-        lines.append(line)
+    header = ["Labels", "CV18", "accuracy", "precision", "recall", "F1"]
+    header += ["accuracy (truth)", "F1 (truth)"] if has_truth else []
+    scores = ["accuracy_vs_labels", "precision_vs_labels", "recall_vs_labels", "f1_vs_labels"]
+    scores += ["accuracy_vs_truth", "f1_vs_truth"] if has_truth else []
+    rows = [
+        [r["labels"], f"{r['cv18']:.4f} ± {r['cv18_std']:.4f}"]
+        + [f"{r[name]:.3f}" for name in scores]
+        for _, r in table.iterrows()
+    ]
+    text = tables.markdown(header, rows)
     if differences is not None and len(differences):
-        lines += [
-            "",
-            "| CV18 difference (paired bootstrap) | mean | 95% interval |",
-            "|---|---|---|",
-        ]
-        lines += [
-            f"| {r.a} − {r.b} | {r.difference:+.4f} | [{r.low:+.4f}, {r.high:+.4f}] |"
+        pairs = [
+            [f"{r.a} − {r.b}", f"{r.difference:+.4f}", f"[{r.low:+.4f}, {r.high:+.4f}]"]
             for r in differences.itertuples()
         ]
-    return "\n".join(lines) + "\n"
-
-
-def grad_cam(model, images: np.ndarray, batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Grad-CAM maps of a one-output classifier for both classes, at the image size.
-
-    The smooth-class map takes gradients of the logit, the disk-class map of its negative;
-    each map is the ReLU of the gradient-weighted sum of the backbone's last feature maps,
-    scaled to a maximum of 1.
-    """
-    import tensorflow as tf
-
-    backbone_index = next(
-        i for i, layer in enumerate(model.layers)
-        if hasattr(layer, "layers") and layer.name != "augmentation"
-    )  # fmt: skip
-    backbone = model.layers[backbone_index]
-    head = [layer for layer in model.layers[backbone_index + 1 :] if layer.name != "votes"]
-    maps = {1: [], -1: []}
-    for start in range(0, len(images), batch_size):
-        x = tf.convert_to_tensor(images[start : start + batch_size], tf.float32)
-        with tf.GradientTape(persistent=True) as tape:
-            features = backbone(x, training=False)
-            tape.watch(features)
-            y = features
-            for layer in head:
-                y = layer(y, training=False)
-            logit = y[:, 0]
-            scores = {1: logit, -1: -logit}
-        for sign, score in scores.items():
-            grads = tape.gradient(score, features)
-            weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)
-            cam = tf.nn.relu(tf.reduce_sum(weights * features, axis=-1, keepdims=True))
-            cam = tf.image.resize(cam, images.shape[1:3])[..., 0]
-            peak = tf.reduce_max(cam, axis=(1, 2), keepdims=True)
-            maps[sign].append((cam / tf.where(peak > 0, peak, 1.0)).numpy())
-        del tape
-    return np.concatenate(maps[1]), np.concatenate(maps[-1])
+        header = ["CV18 difference (paired bootstrap)", "mean", "95% interval"]
+        text += "\n" + tables.markdown(header, pairs)
+    return text
 
 
 def radial_profile(image: np.ndarray, n_bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from gzxai.core.stats import equal_count_bins
+
 
 def labels_from_votes(
     smooth_votes: np.ndarray, disk_votes: np.ndarray, star_votes: np.ndarray
@@ -37,17 +39,6 @@ def flip_probability(alpha: np.ndarray, theta: float) -> np.ndarray:
 def observed_smooth_fraction(alpha: np.ndarray, f_s: float, theta: float) -> np.ndarray:
     """f̃_s(α) = f_s + (1 − f_s)·exp(−α²/2θ²) (Medina eq. 17)."""
     return f_s + (1.0 - f_s) * flip_probability(alpha, theta)
-
-
-def equal_count_bins(values: np.ndarray, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """(bin index of every value, bin edges) for ``n_bins`` bins of equal population."""
-    values = np.asarray(values, float)
-    order = np.argsort(values, kind="stable")
-    index = np.empty(len(values), dtype=int)
-    index[order] = np.arange(len(values)) * n_bins // len(values)
-    starts = np.searchsorted(index[order], np.arange(1, n_bins))
-    edges = np.concatenate([[values[order[0]]], values[order[starts]], [values[order[-1]]]])
-    return index, edges
 
 
 @dataclass
@@ -259,22 +250,3 @@ def paired_differences(
             }
         )
     return pd.DataFrame(rows)
-
-
-def debiased_likelihood_loss(y_true, p_smooth):
-    """Negative log of Medina eq. (8) for a smooth/disk classifier, averaged over the batch.
-
-    ``y_true`` holds two columns: the biased label (1 smooth, 0 disk) and the galaxy's flip
-    probability b = exp(−α²/2θ²). With p = p(smooth | x): p(ỹ = smooth) = p + (1 − p)·b and
-    p(ỹ = disk) = (1 − p)(1 − b). With b = 0 it is the plain binary cross-entropy.
-    """
-    from keras import ops
-
-    label = ops.cast(y_true[:, 0], p_smooth.dtype)
-    flip = ops.cast(y_true[:, 1], p_smooth.dtype)
-    p = ops.clip(ops.reshape(p_smooth, (-1,)), 1e-7, 1 - 1e-7)
-    smooth = p + (1 - p) * flip
-    disk = (1 - p) * (1 - flip)
-    return -ops.mean(
-        label * ops.log(ops.maximum(smooth, 1e-7)) + (1 - label) * ops.log(ops.maximum(disk, 1e-7))
-    )

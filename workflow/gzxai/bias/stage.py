@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from gzxai.bias import classifier, resolution
+from gzxai.bias.settings import EvaluationSettings, LabelBiasSettings, ThetaSettings
 from gzxai.core.io import write_csv, write_json, write_text
+from gzxai.core.splits import read_split
 
 log = logging.getLogger(__name__)
 
@@ -31,24 +33,24 @@ def _truth_of(truth_path: str | None, index: pd.Index) -> pd.DataFrame | None:
 
 
 def run_theta(
-    *, gz2: str, truth: str | None, params: Mapping, seed: int, out: str, figure: str
+    *, gz2: str, truth: str | None, settings: ThetaSettings, out: str, figure: str
 ) -> dict:
     """θ and f_s from the labels (Medina eq. 17–18), with the injected θ where known."""
-    from gzxai.core import figures
+    from gzxai.bias import figures
 
     catalogue = pd.read_parquet(gz2)
     table = classifier.usable_galaxies(catalogue)
     fit = resolution.fit_theta(
         table["alpha"],
         table["label"],
-        theta_bins(len(table), params),
-        n_bootstrap=params["bootstrap"],
-        seed=seed,
-        centre=params["alpha_centre"],
+        alpha_bins(len(table), settings.galaxies_per_bin),
+        n_bootstrap=settings.bootstrap,
+        seed=settings.seed,
+        centre=settings.alpha_centre,
     )
     summary = {
         **fit.summary(),
-        "alpha_centre": params["alpha_centre"],
+        "alpha_centre": settings.alpha_centre,
         "discarded_star_or_no_alpha": len(catalogue) - len(table),
     }
     injected = None
@@ -66,20 +68,20 @@ def run_theta(
     return summary
 
 
-def theta_bins(n_galaxies: int, params: Mapping) -> int:
+def alpha_bins(n_galaxies: int, galaxies_per_bin: int) -> int:
     """Equal-count α bins of the θ fit and of CV14: ``galaxies_per_bin`` each, at least 3."""
-    return max(3, n_galaxies // params["galaxies_per_bin"])
+    return max(3, n_galaxies // galaxies_per_bin)
 
 
-def run_label_bias(*, gz2: str, truth: str | None, params: Mapping, seed: int, out: str) -> None:
+def run_label_bias(*, gz2: str, truth: str | None, settings: LabelBiasSettings, out: str) -> None:
     """CV14 and CV18 of the labels over the whole sample (and of the true classes where known)."""
     table = classifier.usable_galaxies(pd.read_parquet(gz2))
     sets = {"labels (majority of votes)": table["label"].to_numpy()}
     known = _truth_of(truth, table.index)
     if known is not None:
         sets["true classes (synthetic)"] = (known["true_class"] == "smooth").astype(int).to_numpy()
-    draws = classifier.cv18_draws(table, sets, params["cv18"], seed)
-    n_bins = theta_bins(len(table), params)
+    draws = classifier.cv18_draws(table, sets, settings.cv18, settings.seed)
+    n_bins = alpha_bins(len(table), settings.galaxies_per_bin)
     rows = [
         {
             "labels": name,
@@ -92,22 +94,17 @@ def run_label_bias(*, gz2: str, truth: str | None, params: Mapping, seed: int, o
     write_csv(pd.DataFrame(rows), out)
 
 
-def classifier_test_galaxies(gz2: str, params: Mapping, images: str | None = None) -> pd.DataFrame:
-    """The classifiers' test galaxies: the split ``bias-train`` used, from the same seed (of
-    the galaxies with a readable image, as there)."""
-    from gzxai.cnn.train import assign_splits
-    from gzxai.sources.images import with_images
+def classifier_galaxies(
+    gz2: str, split: str, images: str | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The classifiers' galaxies (usable ones with a readable image, in table order) and
+    their part of the classifiers' split file."""
+    from gzxai.core.arrays import with_images
 
     galaxies = classifier.usable_galaxies(
-        with_images(pd.read_parquet(gz2), images, "dr7objid", "bias-evaluate")
+        with_images(pd.read_parquet(gz2), images, "dr7objid", "bias classifiers")
     )
-    split = assign_splits(
-        galaxies.index.to_numpy(),
-        params["seed"],
-        params["validation_fraction"],
-        params["test_fraction"],
-    )
-    return galaxies[split == "test"]
+    return galaxies, read_split(split).loc[galaxies.index]
 
 
 def summary(theta: Mapping, table: pd.DataFrame, differences: pd.DataFrame, n_test: int) -> dict:
@@ -148,17 +145,20 @@ def run_evaluate(
     predictions: Sequence[str],
     models: Sequence[str],
     shards: Sequence[str],
-    params: Mapping,
+    split: str,
+    settings: EvaluationSettings,
     out_dir: str,
     figures_dir: str,
     images: str | None = None,
 ) -> dict:
     """Medina's Table 1 with paired CV18 differences, the summary, Sérsic and Grad-CAM figures."""
+    from gzxai.bias import figures
     from gzxai.cnn.train import load_model
-    from gzxai.core import figures
-    from gzxai.sources.images import read_by_id
+    from gzxai.core.arrays import read_by_id
+    from gzxai.explain.gradcam import grad_cam
 
-    test = classifier_test_galaxies(gz2, params, images)
+    galaxies, parts = classifier_galaxies(gz2, split, images)
+    test = galaxies[(parts == "test").to_numpy()]
     scores = {
         kind: pd.read_parquet(path).set_index("galaxy_id").loc[test.index, "p_smooth"].to_numpy()
         for kind, path in zip(classifier.KINDS, predictions, strict=True)
@@ -166,7 +166,7 @@ def run_evaluate(
     known = _truth_of(truth, test.index)
     true_smooth = None if known is None else (known["true_class"] == "smooth").astype(int)
     sets = classifier.label_sets(test, scores, None if known is None else true_smooth.to_numpy())
-    draws = classifier.cv18_draws(test, sets, params["cv18"], params["seed"])
+    draws = classifier.cv18_draws(test, sets, settings.cv18, settings.seed)
     table = classifier.medina_table(test, sets, draws)
     differences = resolution.paired_differences(draws, classifier.comparisons(sets))
     result = summary(json.loads(Path(theta).read_text()), table, differences, len(test))
@@ -182,7 +182,7 @@ def run_evaluate(
     images = read_by_id(shards, test.index.to_numpy()).astype(np.float32) / 255.0
     maps = {}
     for kind, model_path in zip(classifier.KINDS, models, strict=True):
-        smooth_map, disk_map = classifier.grad_cam(load_model(model_path), images)
+        smooth_map, disk_map = grad_cam(load_model(model_path), images)
         called_smooth = scores[kind] > 0.5
         maps[kind] = {
             "smooth": smooth_map[called_smooth].mean(axis=0),

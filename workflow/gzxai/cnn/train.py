@@ -24,14 +24,14 @@ import pandas as pd
 
 from gzxai.cnn import checkpoint
 from gzxai.cnn.augment import AugmentConfig
+from gzxai.cnn.losses import debiased_likelihood_loss, rmse_loss
 from gzxai.cnn.models import ModelConfig, build_model
+from gzxai.core.arrays import read_shard, shard_ids
 from gzxai.core.errors import InputError
-from gzxai.core.io import atomic_path, open_npz, write_csv, write_json
+from gzxai.core.io import atomic_path, write_csv, write_json
 from gzxai.core.provenance import code_digest, settings_digest
 
 log = logging.getLogger(__name__)
-
-SPLITS = ("train", "val", "test")
 
 
 @dataclass(frozen=True)
@@ -63,36 +63,6 @@ class TrainingConfig:
         )
 
 
-def _mix(values: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a fixed, well-mixed hash of 64-bit integers."""
-    z = values.astype(np.uint64)
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
-
-
-def assign_splits(
-    ids: np.ndarray, seed: int, val_fraction: float, test_fraction: float
-) -> np.ndarray:
-    """'train', 'val' or 'test' for each galaxy id: a function of (id, seed) alone."""
-    with np.errstate(over="ignore"):
-        keyed = np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(seed) * np.uint64(
-            0x9E3779B97F4A7C15
-        )
-    u = (_mix(keyed) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
-    return np.where(
-        u < test_fraction, "test", np.where(u < test_fraction + val_fraction, "val", "train")
-    )
-
-
-def rmse_loss(y_true, y_pred):
-    """Root mean squared error over the batch and all 37 outputs (the paper's loss)."""
-    from keras import ops
-
-    return ops.sqrt(ops.mean(ops.square(ops.cast(y_true, y_pred.dtype) - y_pred)))
-
-
 class ShardStream:
     """Labelled images of one split, streamed shard by shard from the resized shards."""
 
@@ -105,18 +75,17 @@ class ShardStream:
         self, split_ids: set[int], shard_order: Sequence[int]
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for k in shard_order:
-            with open_npz(self.shard_paths[k]) as shard:
-                ids = shard["ids"]
-                keep = np.fromiter((i in split_ids for i in ids), bool, len(ids))
-                if keep.any():
-                    yield shard["images"][keep], self.labels.loc[ids[keep]].to_numpy(np.float32)
+            shard = read_shard(self.shard_paths[k])
+            ids = shard["ids"]
+            keep = np.fromiter((i in split_ids for i in ids), bool, len(ids))
+            if keep.any():
+                yield shard["images"][keep], self.labels.loc[ids[keep]].to_numpy(np.float32)
 
     def count(self, split_ids: set[int]) -> int:
         """How many images of the split the shards hold (reads only the id arrays)."""
         total = 0
         for path in self.shard_paths:
-            with open_npz(path) as shard:
-                total += sum(int(i) in split_ids for i in shard["ids"])
+            total += sum(int(i) in split_ids for i in shard_ids(path))
         return total
 
     def shuffled_chunks(
@@ -218,9 +187,7 @@ def training_fingerprint(
             "image_size": image_size,
             "seed": seed,
             "data": data.hexdigest(),
-            "code": code_digest(
-                "cnn/train", "cnn/models", "cnn/augment", "cnn/checkpoint", "bias/resolution"
-            ),
+            "code": code_digest(__name__),
             "versions": [keras.__version__, tf.__version__],
         }
     )
@@ -244,38 +211,23 @@ def train_member(
 ) -> dict:
     """Fit one member; resume from the checkpoint in ``work_dir`` if a previous run with the
     same settings, data and code was interrupted (:mod:`gzxai.cnn.checkpoint`)."""
-    import keras
 
     configure_tensorflow(threads, seed)
     work_dir = Path(work_dir)
     running_history = work_dir / "history.csv"
     fingerprint = training_fingerprint(
-        model_cfg,
-        train_cfg,
-        labels=labels,
-        splits=splits,
-        shard_paths=shard_paths,
-        image_size=image_size,
-        seed=seed,
-    )
+        model_cfg, train_cfg, labels=labels, splits=splits, shard_paths=shard_paths,
+        image_size=image_size, seed=seed,
+    )  # fmt: skip
     loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
     resumed = checkpoint.load(work_dir, fingerprint, lambda path: load_model(path, compile=True))
-    if resumed is None:
-        shutil.rmtree(work_dir, ignore_errors=True)
-        model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
-        optimizer = keras.optimizers.Adam(learning_rate=train_cfg.learning_rate)
-        first_epoch = 0
-    else:
-        model, optimizer = resumed.model, resumed.model.optimizer
-        first_epoch = train_cfg.max_epochs if resumed.stopped else resumed.epoch + 1
-        _keep_epochs_before(running_history, first_epoch)
+    model, optimizer, first_epoch = _model_to_train(
+        resumed, model_cfg, train_cfg, n_outputs, image_size, seed, work_dir
+    )
     work_dir.mkdir(parents=True, exist_ok=True)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=False)
-    log.info(
-        "%s training (%s)",
-        "starting" if resumed is None else f"resuming at epoch {first_epoch + 1}",
-        model_cfg.architecture,
-    )
+    status = "starting" if resumed is None else f"resuming at epoch {first_epoch + 1}"
+    log.info("%s training (%s)", status, model_cfg.architecture)
 
     train_ids = set(splits.index[splits == "train"].tolist())
     val_ids = set(splits.index[splits == "val"].tolist())
@@ -286,20 +238,7 @@ def train_member(
     val_ds = stream.dataset(val_ids, train_cfg.batch_size, 0, seed)
 
     saver = checkpoint.EpochCheckpoint(work_dir, fingerprint, resumed)
-    callbacks = [
-        keras.callbacks.CSVLogger(str(running_history), append=True),
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss",
-            factor=train_cfg.reduce_lr_factor,
-            patience=train_cfg.reduce_lr_patience,
-        ),
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss",
-            patience=train_cfg.early_stopping_patience,
-            restore_best_weights=True,
-        ),
-        *extra_callbacks,
-    ]
+    callbacks = [*_schedule(train_cfg, running_history), *extra_callbacks]
     saver.watch(callbacks)
     start = time.perf_counter()
     model.fit(
@@ -314,16 +253,11 @@ def train_member(
     elapsed = time.perf_counter() - start
 
     history = _deduplicated_history(running_history)
-    with atomic_path(model_path) as tmp:
-        model.save(tmp)
-    with atomic_path(history_path) as tmp:
-        history.to_csv(tmp, index=False)
+    _save(model, history, model_path, history_path)
     summary = {
         "architecture": model_cfg.architecture,
         "parameters": int(model.count_params()),
-        "epochs": len(history),
-        "best_epoch": int(history["val_loss"].idxmin()) + 1,
-        "best_val_loss": float(history["val_loss"].min()),
+        **_history_summary(history),
         "resumed": resumed is not None,
         "seconds_this_run": round(elapsed, 1),
         "n_train": len(train_ids),
@@ -333,6 +267,61 @@ def train_member(
     write_json(summary, summary_path)
     shutil.rmtree(work_dir, ignore_errors=True)
     return summary
+
+
+def _model_to_train(
+    resumed,
+    model_cfg: ModelConfig,
+    train_cfg: TrainingConfig,
+    n_outputs: int,
+    image_size: int,
+    seed: int,
+    work_dir: Path,
+) -> tuple:
+    """(model, optimizer, first epoch): a new model, or the checkpoint's where it stopped."""
+    import keras
+
+    if resumed is None:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
+        return model, keras.optimizers.Adam(learning_rate=train_cfg.learning_rate), 0
+    first_epoch = train_cfg.max_epochs if resumed.stopped else resumed.epoch + 1
+    _keep_epochs_before(work_dir / "history.csv", first_epoch)
+    return resumed.model, resumed.model.optimizer, first_epoch
+
+
+def _schedule(train_cfg: TrainingConfig, running_history: Path) -> list:
+    """The per-epoch log, the learning-rate schedule and early stopping."""
+    import keras
+
+    return [
+        keras.callbacks.CSVLogger(str(running_history), append=True),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss",
+            factor=train_cfg.reduce_lr_factor,
+            patience=train_cfg.reduce_lr_patience,
+        ),
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss",
+            patience=train_cfg.early_stopping_patience,
+            restore_best_weights=True,
+        ),
+    ]
+
+
+def _history_summary(history: pd.DataFrame) -> dict:
+    return {
+        "epochs": len(history),
+        "best_epoch": int(history["val_loss"].idxmin()) + 1,
+        "best_val_loss": float(history["val_loss"].min()),
+    }
+
+
+def _save(model, history: pd.DataFrame, model_path: Path, history_path: Path) -> None:
+    with atomic_path(model_path) as tmp:
+        model.save(tmp)
+    with atomic_path(history_path) as tmp:
+        history.to_csv(tmp, index=False)
 
 
 def _keep_epochs_before(history: Path, first_epoch: int) -> None:
@@ -351,8 +340,6 @@ def _objective(loss: str, n_label_columns: int) -> tuple:
     """
     import keras
 
-    from gzxai.bias.resolution import debiased_likelihood_loss
-
     if loss == "debiased":
         return debiased_likelihood_loss, 1, []
     rmse = keras.metrics.RootMeanSquaredError(name="rmse")
@@ -370,7 +357,6 @@ def load_model(model_path: str | Path, compile: bool = False):
     import keras
 
     import gzxai.cnn.augment  # noqa: F401  (registers the custom augmentation layer)
-    from gzxai.bias.resolution import debiased_likelihood_loss
 
     custom = {"rmse_loss": rmse_loss, "debiased_likelihood_loss": debiased_likelihood_loss}
     path = Path(model_path)
@@ -392,8 +378,8 @@ def predict_shards(
     model = load_model(model_path)
     frames = []
     for path in shard_paths:
-        with open_npz(path) as shard:
-            images = shard["images"].astype(np.float32) / 255.0
-            predictions = model.predict(images, batch_size=batch_size, verbose=0)
-            frames.append(pd.DataFrame(predictions, index=pd.Index(shard["ids"], name="galaxy_id")))
+        shard = read_shard(path)
+        images = shard["images"].astype(np.float32) / 255.0
+        predictions = model.predict(images, batch_size=batch_size, verbose=0)
+        frames.append(pd.DataFrame(predictions, index=pd.Index(shard["ids"], name="galaxy_id")))
     return pd.concat(frames)

@@ -22,6 +22,9 @@ import pandas as pd
 
 from gzxai.core.errors import InputError
 
+#: Bytes per read when copying or hashing large files.
+CHUNK = 1 << 20
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:

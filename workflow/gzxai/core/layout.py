@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gzxai.core.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class SourceLayout:
@@ -97,3 +99,19 @@ def kaggle_image_name(galaxy_id: int) -> str:
 
 def gz2_image_name(asset_id: int) -> str:
     return f"{int(asset_id)}.jpg"
+
+
+def placed(*paths: str | Path) -> bool:
+    """True if the source files or folders are all in place; an error if only some are
+    (they come from one download, which would replace the ones there)."""
+    present = [Path(p).exists() for p in paths]
+    if all(present):
+        return True
+    if any(present):
+        there = ", ".join(str(p) for p, ok in zip(paths, present, strict=True) if ok)
+        absent = ", ".join(str(p) for p, ok in zip(paths, present, strict=True) if not ok)
+        raise ConfigError(
+            f"{there} in place but {absent} not: they come from one download, which would "
+            "replace what is there. Place the rest too, or move these away to fetch them all."
+        )
+    return False

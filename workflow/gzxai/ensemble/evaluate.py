@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from gzxai.cnn.train import SPLITS
+from gzxai.core import tables
+from gzxai.core.splits import SPLITS
 from gzxai.core.trees import load_tree
 
 Q1 = ["Class1.1", "Class1.2", "Class1.3"]
@@ -81,16 +82,13 @@ def table1(
 
 
 def markdown_table(table: pd.DataFrame) -> str:
-    header = (
-        "| Model | Architecture | Epochs | Train RMSE | Val RMSE | Test RMSE |\n"
-        "|---|---|---|---|---|---|\n"
-    )
-    lines = [
-        f"| {r.model} | {r.architecture} | {'N/A' if pd.isna(r.epochs) else int(r.epochs)} | "
-        f"{r.train_rmse:.5f} | {r.val_rmse:.5f} | {r.test_rmse:.5f} |"
+    header = ["Model", "Architecture", "Epochs", "Train RMSE", "Val RMSE", "Test RMSE"]
+    rows = [
+        [r.model, r.architecture, "N/A" if pd.isna(r.epochs) else int(r.epochs)]
+        + [f"{value:.5f}" for value in (r.train_rmse, r.val_rmse, r.test_rmse)]
         for r in table.itertuples()
     ]
-    return header + "\n".join(lines) + "\n"
+    return tables.markdown(header, rows)
 
 
 def submission(ensemble: pd.DataFrame, unlabelled_ids: np.ndarray) -> pd.DataFrame:

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from gzxai.core.io import save_npz
+from gzxai.core.arrays import read_shard, write_maps
+from gzxai.core.stats import min_max
 
 _NOISE_STREAM = 11
 
@@ -66,7 +67,7 @@ def smoothgrad(
             size = min(chunk, n_samples - start)
             noise = rng.standard_normal((size, *image.shape), dtype=np.float32) * sigma
             total += gradients(tf.convert_to_tensor(image[None] + noise)).numpy().sum(axis=0)
-        maps[k] = _normalise(np.max(total / n_samples, axis=-1))
+        maps[k] = min_max(np.max(total / n_samples, axis=-1))
     return maps
 
 
@@ -97,11 +98,6 @@ def _gradient_function(model, target: int, image_shape: tuple[int, ...]):
     return gradients
 
 
-def _normalise(saliency: np.ndarray) -> np.ndarray:
-    span = saliency.max() - saliency.min()
-    return (saliency - saliency.min()) / span if span > 0 else np.zeros_like(saliency)
-
-
 def load_scorer(model_path: str | Path):
     """A trained model from disk, cut at its pre-sigmoid scores."""
     from gzxai.cnn.train import load_model
@@ -126,10 +122,8 @@ def saliency_shard(
     """Maps of one image shard (optionally a subset of its galaxies) at each noise level.
 
     Written as ``ids`` (int64, n), ``noise_levels`` (float64, L) and ``maps`` (float16,
-    L × n × H × W): the contract in :data:`gzxai.core.contracts.SALIENCY_ARRAYS`.
+    L × n × H × W): the contract in :data:`gzxai.core.contracts.SALIENCY_MAPS`.
     """
-    from gzxai.sources.images import read_shard
-
     shard = read_shard(Path(shard_path))
     keep = np.ones(len(shard["ids"]), bool)
     if only_ids is not None:
@@ -157,10 +151,5 @@ def saliency_shard(
         if len(ids)
         else np.zeros((len(noise_levels), 0, *images.shape[1:3]), np.float32)
     )
-    save_npz(
-        out_path,
-        ids=ids.astype(np.int64),
-        noise_levels=np.asarray(noise_levels, np.float64),
-        maps=maps.astype(np.float16),
-    )
+    write_maps(ids, noise_levels, maps, out_path)
     return len(ids)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from gzxai.core import contracts as c
+from gzxai.core import validation
 from gzxai.core.layout import SourceLayout, gz2_image_name, kaggle_image_name
 from gzxai.core.trees import load_tree
 from gzxai.core.units import (
@@ -72,11 +73,11 @@ def _set_aside(
             return [default] * n
         return [item] * n if isinstance(item, str) else list(item)
 
-    lines = removed[c.LINE] if c.LINE in removed.columns else [None] * n
+    lines = removed[validation.LINE] if validation.LINE in removed.columns else [None] * n
     ids = removed[id_column]
-    report = c.quarantine_frame(
+    report = validation.quarantine_frame(
         [
-            c.quarantine_record(source, r, row=line, id=i, column=col, value=v)
+            validation.quarantine_record(source, r, row=line, id=i, column=col, value=v)
             for line, i, col, v, r in zip(
                 lines,
                 ids,
@@ -100,15 +101,60 @@ def _reasons_summary(quarantine: pd.DataFrame) -> dict[str, int]:
 def build_kaggle(layout: SourceLayout, tree_sum_tolerance: float) -> Built:
     """Kaggle training rows (checked against the tree's sums) plus the unlabelled test images."""
     tree = load_tree()
-    solutions, quarantine = c.read_csv(layout.kaggle_solutions, c.KAGGLE_SOLUTIONS)
+    solutions, quarantine = validation.read_csv(layout.kaggle_solutions, c.KAGGLE_SOLUTIONS)
     n_read = len(solutions) + int(quarantine["row"].notna().sum())
-    fractions = solutions[tree.kaggle_columns].to_numpy()
+    solutions, out_of_range = _fractions_in_range(solutions, layout, tree)
+    solutions, broken, deviations = _tree_sums_hold(solutions, layout, tree, tree_sum_tolerance)
+    solutions, missing = _require_images(
+        solutions,
+        layout=layout,
+        folder=layout.kaggle_train_images,
+        names=solutions["GalaxyID"].map(kaggle_image_name),
+        source=layout.kaggle_solutions,
+        id_column="GalaxyID",
+    )
+    quarantine = pd.concat([quarantine, out_of_range, broken, missing], ignore_index=True)
+    labelled = solutions.rename(columns={"GalaxyID": "galaxy_id"})
+    labelled["image_path"] = _image_paths(layout, layout.kaggle_train_images, labelled["galaxy_id"])
+    labelled["labelled"] = True
+    test_ids = sorted(int(n.removesuffix(".jpg")) for n in _image_names(layout.kaggle_test_images))
+    unlabelled = pd.DataFrame(
+        {
+            "galaxy_id": test_ids,
+            "image_path": _image_paths(layout, layout.kaggle_test_images, test_ids),
+            "labelled": False,
+        }
+    )
+    table = pd.concat([labelled, unlabelled], ignore_index=True)
+    table, _ = validation.conform(table, c.KAGGLE_TABLE, "kaggle table")
+    kept = deviations.max(axis=1, initial=0.0)
+    summary = {
+        "rows_read": n_read,
+        "labelled_kept": int(table["labelled"].sum()),
+        "unlabelled_images": len(unlabelled),
+        "quarantined": len(quarantine),
+        "quarantine_reasons": _reasons_summary(quarantine),
+        "tree_sum_tolerance": tree_sum_tolerance,
+        "tree_sum_max_deviation_kept": float(deviations.max(initial=0.0)),
+        "rows_with_tree_sum_deviation_above_1e-6_kept": int((kept > 1e-6).sum()),
+    }
+    return Built(table, quarantine, summary)
 
+
+def _image_paths(layout: SourceLayout, folder: Path, ids) -> list[str]:
+    return [str((folder / kaggle_image_name(g)).relative_to(layout.root)) for g in ids]
+
+
+def _fractions_in_range(
+    solutions: pd.DataFrame, layout: SourceLayout, tree
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows whose 37 fractions are all in [0, 1], and a report of the others."""
+    fractions = solutions[tree.kaggle_columns].to_numpy()
     outside = (fractions < 0) | (fractions > 1)
     out_of_range = outside.any(axis=1)
     first = outside[out_of_range].argmax(axis=1)
     rows = np.flatnonzero(out_of_range)
-    solutions, report = _set_aside(
+    return _set_aside(
         solutions,
         out_of_range,
         source=layout.kaggle_solutions,
@@ -117,75 +163,36 @@ def build_kaggle(layout: SourceLayout, tree_sum_tolerance: float) -> Built:
         column=[tree.kaggle_columns[j] for j in first],
         value=[fractions[i, j] for i, j in zip(rows, first, strict=True)],
     )
-    quarantine = pd.concat([quarantine, report], ignore_index=True)
 
+
+def _tree_sums_hold(
+    solutions: pd.DataFrame, layout: SourceLayout, tree, tolerance: float
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The rows whose answers sum as the tree says (within ``tolerance``), a report of the
+    others, and the kept rows' deviations."""
     deviations = tree.kaggle_sum_deviations(solutions[tree.kaggle_columns].to_numpy())
     worst = deviations.argmax(axis=1)
-    broken = deviations.max(axis=1) > tree_sum_tolerance
+    broken = deviations.max(axis=1) > tolerance
     broken_rows = list(zip(np.flatnonzero(broken), worst[broken], strict=True))
-    solutions, report = _set_aside(
+    kept, report = _set_aside(
         solutions,
         broken,
         source=layout.kaggle_solutions,
         id_column="GalaxyID",
         reason=[
             f"tree sum: {tree.tasks[j].kaggle} deviates by {deviations[i, j]:.4f} "
-            f"(tolerance {tree_sum_tolerance})"
+            f"(tolerance {tolerance})"
             for i, j in broken_rows
         ],
         column=[",".join(a.kaggle for a in tree.tasks[j].answers) for _, j in broken_rows],
         value=[f"{deviations[i, j]:.6f}" for i, j in broken_rows],
     )
-    quarantine = pd.concat([quarantine, report], ignore_index=True)
-
-    solutions, report = _require_images(
-        solutions,
-        layout=layout,
-        folder=layout.kaggle_train_images,
-        names=solutions["GalaxyID"].map(kaggle_image_name),
-        source=layout.kaggle_solutions,
-        id_column="GalaxyID",
-    )
-    quarantine = pd.concat([quarantine, report], ignore_index=True)
-
-    labelled = solutions.rename(columns={"GalaxyID": "galaxy_id"})
-    labelled["image_path"] = [
-        str((layout.kaggle_train_images / kaggle_image_name(g)).relative_to(layout.root))
-        for g in labelled["galaxy_id"]
-    ]
-    labelled["labelled"] = True
-
-    test_ids = sorted(int(n.removesuffix(".jpg")) for n in _image_names(layout.kaggle_test_images))
-    unlabelled = pd.DataFrame(
-        {
-            "galaxy_id": test_ids,
-            "image_path": [
-                str((layout.kaggle_test_images / kaggle_image_name(g)).relative_to(layout.root))
-                for g in test_ids
-            ],
-            "labelled": False,
-        }
-    )
-    table = pd.concat([labelled, unlabelled], ignore_index=True)
-    table, _ = c.conform(table, c.KAGGLE_TABLE, "kaggle table")
-    summary = {
-        "rows_read": n_read,
-        "labelled_kept": int(table["labelled"].sum()),
-        "unlabelled_images": len(unlabelled),
-        "quarantined": len(quarantine),
-        "quarantine_reasons": _reasons_summary(quarantine),
-        "tree_sum_tolerance": tree_sum_tolerance,
-        "tree_sum_max_deviation_kept": float(deviations[~broken].max(initial=0.0)),
-        "rows_with_tree_sum_deviation_above_1e-6_kept": int(
-            (deviations[~broken].max(axis=1, initial=0.0) > 1e-6).sum()
-        ),
-    }
-    return Built(table, quarantine, summary)
+    return kept, report, deviations[~broken]
 
 
 def _read_mapping(layout: SourceLayout) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The objid -> asset_id mapping; a repeated objid keeps its first asset (reported)."""
-    mapping, quarantine = c.read_csv(layout.gz2_mapping, c.FILENAME_MAPPING)
+    mapping, quarantine = validation.read_csv(layout.gz2_mapping, c.FILENAME_MAPPING)
     duplicated = mapping["objid"].duplicated(keep="first").to_numpy()
     mapping, report = _set_aside(
         mapping,
@@ -207,7 +214,7 @@ def _join_required(
     right_source: Path,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Inner join that reports every left row without a partner instead of dropping it."""
-    right = right.drop(columns=c.LINE, errors="ignore")
+    right = right.drop(columns=validation.LINE, errors="ignore")
     known = left[left_on].isin(right[right_on]).to_numpy()
     left, report = _set_aside(
         left,
@@ -273,7 +280,7 @@ def _attach_gz2(
 
     Rows without a mapping entry, a gz2sample row or an image are reported, not dropped.
     """
-    sample, q_sample = c.read_csv(layout.gz2sample, c.GZ2SAMPLE)
+    sample, q_sample = validation.read_csv(layout.gz2sample, c.GZ2SAMPLE)
     mapping, q_mapping = _read_mapping(layout)
     table, q_map = _join_required(
         table,
@@ -299,15 +306,15 @@ def _attach_gz2(
 def build_gz2(layout: SourceLayout) -> Built:
     """GZ2 votes joined to images, gz2sample metadata and SDSS photometry (for α)."""
     tree = load_tree()
-    votes, q_votes = c.read_csv(layout.gz2_hart16, c.GZ2_HART16)
-    photometry, q_phot = c.read_csv(layout.photometry, c.PHOTOMETRY)
-    keep = ["dr7objid", "ra", "dec", "total_classifications", c.LINE]
+    votes, q_votes = validation.read_csv(layout.gz2_hart16, c.GZ2_HART16)
+    photometry, q_phot = validation.read_csv(layout.photometry, c.PHOTOMETRY)
+    keep = ["dr7objid", "ra", "dec", "total_classifications", validation.LINE]
     keep += tree.gz2_columns("count") + tree.gz2_columns("fraction")
     table, q_join = _attach_gz2(
         votes[keep], id_column="dr7objid", source=layout.gz2_hart16, layout=layout
     )
     table = table.merge(
-        photometry.drop(columns=c.LINE),
+        photometry.drop(columns=validation.LINE),
         left_on="dr7objid",
         right_on="objid",
         how="left",
@@ -328,7 +335,7 @@ def build_gz2(layout: SourceLayout) -> Built:
         table["petro_rad_arcsec"].to_numpy(float) * u.arcsec,
         table["psf_fwhm_arcsec"].to_numpy(float) * u.arcsec,
     )
-    table, _ = c.conform(table, c.GZ2_TABLE, "gz2 table")
+    table, _ = validation.conform(table, c.GZ2_TABLE, "gz2 table")
     quarantine = pd.concat([q_votes, q_phot, q_join], ignore_index=True)
     summary = {
         "rows_read": len(votes) + int(q_votes["row"].notna().sum()),
@@ -348,7 +355,7 @@ def build_bars(
     hubble_h: float,
 ) -> Built:
     """Hoyle bar lengths with their GZ2 image (objid -> mapping -> asset_id) and petroR90_r."""
-    hoyle, q_hoyle = c.read_csv(layout.hoyle, c.HOYLE)
+    hoyle, q_hoyle = validation.read_csv(layout.hoyle, c.HOYLE)
     table, q_join = _attach_gz2(
         hoyle,
         id_column="objid",
@@ -366,7 +373,7 @@ def build_bars(
     table["bar_length_catalogue"] = hoyle_length(
         table["length_avg"].to_numpy(float), length_units, hubble_h
     ).to_value(u.kpc)
-    table, _ = c.conform(table, c.BARS_TABLE, "bars table")
+    table, _ = validation.conform(table, c.BARS_TABLE, "bars table")
     quarantine = pd.concat([q_hoyle, q_join], ignore_index=True)
     summary = {
         "rows_read": len(hoyle) + int(q_hoyle["row"].notna().sum()),

@@ -1,5 +1,5 @@
-"""Obtain the real sources: robust HTTP downloads, safe archive extraction, the Kaggle API
-and batched SDSS SkyServer SQL queries.
+"""Obtain the real sources: robust HTTP downloads and the Kaggle API (archives:
+:mod:`gzxai.sources.archives`; SDSS photometry: :mod:`gzxai.sources.skyserver`).
 
 Everything a user's login node needs to turn ``source: real`` into files in the layout the
 readers consume (:mod:`gzxai.core.layout`), reliably over flaky links:
@@ -22,54 +22,37 @@ readers consume (:mod:`gzxai.core.layout`), reliably over flaky links:
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
-import itertools
 import json
 import logging
 import os
-import shutil
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import zipfile
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from tqdm import tqdm
 
-from gzxai.core.contracts import parse_integers, read_integer_column
-from gzxai.core.errors import GzxaiError
-from gzxai.core.io import atomic_path, write_csv
+from gzxai.core.io import CHUNK
 from gzxai.core.redact import redact, register_secret
+from gzxai.sources.archives import safe_extract
+from gzxai.sources.errors import ChecksumError, FetchError
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20
-#: Largest uncompressed / compressed size accepted for an archive member above
-#: :data:`RATIO_FLOOR_BYTES` (JPEGs do not compress; CSV tables reach about 10).
-MAX_COMPRESSION_RATIO = 100
-RATIO_FLOOR_BYTES = 1 << 20
 #: Prefix of a URL argument that names an environment variable holding the URL.
 ENV_PREFIX = "env:"
 
 
-class FetchError(GzxaiError):
-    """A source could not be obtained; the message says what to do."""
-
-
-class ChecksumError(FetchError):
-    pass
-
-
-class UnsafeArchiveError(FetchError):
-    pass
+def expect_unpacked(path: str | Path | None, source: object) -> None:
+    """Raise if an archive from ``source`` unpacked without the file it must hold."""
+    if path and not Path(path).exists():
+        raise FetchError(
+            f"{source}: unpacked, but {path} is not there; is the archive the right one?"
+        )
 
 
 @dataclass(frozen=True)
@@ -179,7 +162,7 @@ class _IncompleteError(Exception):
     """The server closed the connection before sending everything it announced."""
 
 
-def _authenticated_request(url: str, headers: dict[str, str]) -> urllib.request.Request:
+def authenticated_request(url: str, headers: dict[str, str]) -> urllib.request.Request:
     """A request for ``url``; ``user:password@`` in it becomes a Basic Authorization header
     (urllib does not read credentials from the URL), registered for redaction."""
     parts = urllib.parse.urlsplit(url)
@@ -195,7 +178,7 @@ def _authenticated_request(url: str, headers: dict[str, str]) -> urllib.request.
 
 def _transfer(url: str, part: Path, timeout: float, progress: bool) -> None:
     offset = part.stat().st_size if part.exists() else 0
-    request = _authenticated_request(url, {"Range": f"bytes={offset}-"} if offset else {})
+    request = authenticated_request(url, {"Range": f"bytes={offset}-"} if offset else {})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as err:
@@ -224,151 +207,6 @@ def _transfer(url: str, part: Path, timeout: float, progress: bool) -> None:
                 bar.update(len(block))
     if total is not None and part.stat().st_size < total:
         raise _IncompleteError(f"received {part.stat().st_size} of {total} bytes")
-
-
-def _is_junk(name: str) -> bool:
-    path = PurePosixPath(name)
-    return path.name.startswith("._") or "__MACOSX" in path.parts or path.name == ".DS_Store"
-
-
-def _check_member(name: str, archive: Path) -> None:
-    path = PurePosixPath(name)
-    if (
-        path.is_absolute()
-        or name.startswith(("/", "\\"))
-        or ".." in path.parts
-        or ":" in path.parts[0]
-    ):
-        raise UnsafeArchiveError(
-            f"{archive}: refusing member {name!r}: it would land outside the target"
-        )
-
-
-@dataclass(frozen=True)
-class _Member:
-    """A file to write: its name in its archive and, for a nested zip, the zip's own name."""
-
-    info: zipfile.ZipInfo
-    inside: str | None = None
-
-
-def _plan(zf: zipfile.ZipFile, label: str, nested: bool) -> tuple[list[_Member], int]:
-    """Every member that will be written (nested zips opened in place), checked for unsafe
-    names and compression ratio, and the bytes they need on disk, before anything is written."""
-    members, needed = [], 0
-    for info in zf.infolist():
-        if _is_junk(info.filename) or info.is_dir():
-            continue
-        _check_member(info.filename, label)
-        _check_ratio(info, label)
-        needed += info.file_size
-        if nested and info.filename.endswith(".zip"):
-            with (
-                _reading(label, info.filename),
-                zf.open(info) as handle,
-                zipfile.ZipFile(handle) as inner,
-            ):
-                # One level, as the Kaggle download (a zip of zips); deeper zips stay files.
-                inner_members, inner_needed = _plan(inner, f"{label}!{info.filename}", False)
-            members += [_Member(m.info, info.filename) for m in inner_members]
-            needed += inner_needed
-        else:
-            members.append(_Member(info))
-    return members, needed
-
-
-def _check_ratio(info: zipfile.ZipInfo, label: str) -> None:
-    if info.file_size <= RATIO_FLOOR_BYTES:
-        return
-    ratio = info.file_size / max(info.compress_size, 1)
-    if ratio > MAX_COMPRESSION_RATIO:
-        raise UnsafeArchiveError(
-            f"{label}: refusing member {info.filename!r}: {info.file_size:,} bytes from "
-            f"{info.compress_size:,} compressed (ratio {ratio:.0f}, above "
-            f"{MAX_COMPRESSION_RATIO}); not a Galaxy Zoo archive"
-        )
-
-
-@contextmanager
-def _reading(label: str, member: str) -> Iterator[None]:
-    """Name the archive and member when zipfile finds them corrupt (a bad CRC, a member that
-    holds more or less than its header declares, a truncated archive)."""
-    try:
-        yield
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as err:
-        raise UnsafeArchiveError(
-            f"{label}: member {member!r} is corrupt ({err}); the archive is damaged or its "
-            "sizes are forged: download it again"
-        ) from err
-
-
-def safe_extract(
-    archive: str | os.PathLike[str],
-    target: str | os.PathLike[str],
-    *,
-    nested: bool = True,
-    disk_usage: Callable[[str], shutil._ntuple_diskusage] = shutil.disk_usage,
-    progress: bool = True,
-) -> list[Path]:
-    """Extract a zip into ``target`` (created); return the files written.
-
-    Every member, those of zips inside the archive included, is checked before anything is
-    written; with ``nested``, an inner zip's files are written beside where the zip would be
-    (the zip itself never is).
-    """
-    archive, target = Path(archive), Path(target)
-    try:
-        zf = zipfile.ZipFile(archive)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise UnsafeArchiveError(f"{archive}: not a readable zip archive ({err})") from err
-    with zf:
-        members, needed = _plan(zf, str(archive), nested)
-        target.mkdir(parents=True, exist_ok=True)
-        free = disk_usage(str(target)).free
-        if needed > free:
-            raise FetchError(
-                f"{archive}: extracting needs {needed / 1e9:.2f} GB but {target} has "
-                f"{free / 1e9:.2f} GB free; free space or set sources.root to a larger disk"
-            )
-        written = []
-        for inside, group in itertools.groupby(members, key=lambda m: m.inside):
-            label = f"{archive}!{inside}" if inside else str(archive)
-            with _opened(zf, inside, label) as source_zip:
-                for member in tqdm(
-                    list(group), desc=f"extracting {Path(label).name}", unit="file",
-                    disable=not progress,
-                ):  # fmt: skip
-                    folder = target / PurePosixPath(inside).parent if inside else target
-                    written.append(_write_member(source_zip, member.info, folder, label))
-    return written
-
-
-@contextmanager
-def _opened(zf: zipfile.ZipFile, inside: str | None, label: str) -> Iterator[zipfile.ZipFile]:
-    if inside is None:
-        yield zf
-        return
-    with _reading(label, inside), zf.open(inside) as handle, zipfile.ZipFile(handle) as inner:
-        yield inner
-
-
-def _write_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str) -> Path:
-    out = target / info.filename
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        _reading(label, info.filename),
-        zf.open(info) as source,
-        atomic_path(out) as tmp,
-        tmp.open("wb") as sink,
-    ):
-        shutil.copyfileobj(source, sink, CHUNK)
-    return out
-
-
-def gunzip(source: Path, dest: Path) -> Path:
-    with gzip.open(source, "rb") as src, atomic_path(dest) as tmp, tmp.open("wb") as sink:
-        shutil.copyfileobj(src, sink, CHUNK)
-    return dest
 
 
 # --- Kaggle ------------------------------------------------------------------------------
@@ -456,100 +294,3 @@ def _kaggle_api() -> object:
 
 
 # --- SDSS photometry ---------------------------------------------------------------------
-
-PHOTOMETRY_SQL = (
-    "SELECT objID AS objid, petroRad_r, psfWidth_r FROM PhotoObjAll WHERE objID IN ({ids})"
-)
-
-
-def fetch_photometry(
-    objids: Sequence[int],
-    url: str,
-    batch_dir: Path,
-    out: Path,
-    *,
-    batch_size: int = 500,
-    retry: RetryPolicy = RetryPolicy(),
-    progress: bool = True,
-) -> dict:
-    """``petroRad_r`` and ``psfWidth_r`` for ``objids`` from a SkyServer SQL endpoint.
-
-    Queries go in batches; each answered batch is cached under ``batch_dir`` so that an
-    interrupted fetch resumes with the next batch. Objids the server does not know are
-    reported in the summary (their α stays undefined downstream).
-    """
-    ids = sorted({int(i) for i in objids})
-    batch_dir.mkdir(parents=True, exist_ok=True)
-    batches = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)]
-    frames, queried = [], 0
-    for k, batch in enumerate(
-        tqdm(batches, desc="SDSS photometry", unit="batch", disable=not progress)
-    ):
-        cached = batch_dir / f"batch-{k:05d}-{len(batch)}.csv"
-        if not cached.is_file():
-            table = _sql_query(url, PHOTOMETRY_SQL.format(ids=",".join(map(str, batch))), retry)
-            write_csv(table, cached)
-            queried += 1
-        frames.append(pd.read_csv(cached))
-    photometry = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["objid", "petroRad_r", "psfWidth_r"])
-    )
-    write_csv(photometry, out)
-    return {
-        "requested": len(ids),
-        "returned": len(photometry),
-        "missing": len(set(ids) - set(photometry["objid"])),
-        "batches": len(batches),
-        "queried_now": queried,
-    }
-
-
-def _sql_query(url: str, sql: str, retry: RetryPolicy) -> pd.DataFrame:
-    query = urllib.parse.urlencode({"cmd": sql, "format": "csv"})
-    for attempt in range(1, retry.attempts + 1):
-        try:
-            separator = "&" if "?" in url else "?"
-            request = _authenticated_request(f"{url}{separator}{query}", {})
-            with urllib.request.urlopen(request, timeout=retry.timeout_seconds) as response:
-                text = response.read().decode()
-            break
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as err:
-            if attempt == retry.attempts:
-                raise FetchError(
-                    f"{redact(url)}: SQL query failed after {attempt} attempts ({err})"
-                ) from err
-            time.sleep(retry.backoff_seconds * 2 ** (attempt - 1))
-    return _parse_skyserver_csv(text, url)
-
-
-def _parse_skyserver_csv(text: str, url: str) -> pd.DataFrame:
-    """SkyServer CSV answers may start with a '#Table1' line; errors come back as text."""
-    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
-    if not lines or "objid" not in lines[0].lower():
-        raise FetchError(
-            f"{redact(url)}: unexpected answer to the photometry query: {text[:200]!r}"
-        )
-    header = [c.strip() for c in lines[0].split(",")]
-    rows = [line.split(",") for line in lines[1:]]
-    table = pd.DataFrame(rows, columns=header)
-    table.columns = ["objid", "petroRad_r", "psfWidth_r"]
-    objids, problems = parse_integers(table["objid"])
-    if problems.notna().any():
-        first = int(np.flatnonzero(problems.notna().to_numpy())[0])
-        raise FetchError(
-            f"{redact(url)}: answer line {first + 2}: objid {table['objid'].iloc[first]!r} "
-            f"({problems.iloc[first]})"
-        )
-    return table.assign(objid=objids.astype("int64")).astype(
-        {"petroRad_r": "float64", "psfWidth_r": "float64"}
-    )
-
-
-def gz2_objids(hart16: Path, extra: Iterable[Path] = ()) -> list[int]:
-    """Objids whose photometry the workflow needs: every GZ2 galaxy (and any extra table's)."""
-    ids = set(read_integer_column(hart16, "dr7objid", "gz2_hart16").tolist())
-    for path in extra:
-        ids |= set(read_integer_column(path, "objid", Path(path).stem).tolist())
-    return sorted(ids)

@@ -36,8 +36,8 @@ def saliency_like_maps(n: int, size: int, seed: int) -> list[np.ndarray]:
 
 
 def run_maps(paths: list[Path], n: int) -> list[np.ndarray]:
-    """Up to ``n`` SmoothGrad maps from a run's saliency files (contract SALIENCY_ARRAYS)."""
-    from gzxai.bars.measure import read_maps
+    """Up to ``n`` SmoothGrad maps from a run's saliency files (contract SALIENCY_MAPS)."""
+    from gzxai.core.arrays import read_maps
 
     maps: list[np.ndarray] = []
     for path in paths:
@@ -140,3 +140,50 @@ def smoothgrad_benchmark(
         "speedup": timings["gzxai"] / timings["tf_keras_vis"],
         "max_abs_difference_n1_sigma0": float(np.abs(ours_plain - theirs_plain).max()),
     }
+
+
+def cnn_throughput(default_config: Path, configfiles: list[str], threads: int) -> dict:
+    """:func:`gzxai.studies.throughput.cnn_benchmark` under the workflow's configuration
+    (``default_config`` with ``configfiles`` merged over it, as Snakemake merges them)."""
+    import yaml
+    from snakemake.utils import update_config
+
+    from gzxai.studies.throughput import cnn_benchmark
+
+    config = yaml.safe_load(default_config.read_text())
+    for path in configfiles:
+        update_config(config, yaml.safe_load(Path(path).read_text()))
+    return cnn_benchmark(config, threads=threads)
+
+
+def describe_bars(result: dict) -> str:
+    return "\n".join(
+        f"bar measurement ({name}, {r['maps']} maps): fast {r['fast_maps_per_second']:.0f}"
+        f" maps/s, literal {r['literal_maps_per_second']:.1f} maps/s, ratio "
+        f"{r['speedup']:.0f}x; {r['identical_lengths']}/{r['maps']} lengths identical"
+        for name, r in result.items()
+    )
+
+
+def describe_cnn(result: dict) -> str:
+    lines = [
+        f"matmul peak ({result['threads']} threads): "
+        f"{result['matmul_peak_gflop_per_second']:.1f} GFLOP/s"
+    ]
+    lines += [
+        f"{row['job']:28s} {row['images_per_second']:8.0f} images/s  CPU/wall "
+        f"{row['cpu_over_wall']:.2f}  {row['achieved_gflop_per_second']:6.1f} GFLOP/s "
+        f"= {row['fraction_of_matmul_peak']:.0%} of peak"
+        for row in result["jobs"]
+    ]
+    return "\n".join(lines)
+
+
+def describe_smoothgrad(result: dict) -> str:
+    return (
+        f"SmoothGrad ({result['model']}, N={result['n_samples']}): gzxai "
+        f"{result['gzxai_gradients_per_second']:.1f} gradients/s, tf-keras-vis "
+        f"{result['tf_keras_vis_gradients_per_second']:.2f} gradients/s, ratio "
+        f"{result['speedup']:.0f}x; N=1, σ=0 maps differ by at most "
+        f"{result['max_abs_difference_n1_sigma0']:.1e}"
+    )

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from gzxai.core import tables
 from gzxai.core.io import write_json, write_text
 
 log = logging.getLogger(__name__)
@@ -166,31 +167,22 @@ def _wall_time(row: dict) -> str:
 
 
 def markdown(table: pd.DataFrame) -> str:
-    head = (
-        "| setting | what changes | headline method | ρ catalogue | ρ truth | ρ truth, size "
-        "controlled | best member ρ truth | image ρ truth | oracle ρ truth | direct CNN ρ truth"
-        " | wall time |"
-    )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for r in table.to_dict("records"):
-        cells = [
-            f"{r[k]:.3f}" if isinstance(r[k], float) and pd.notna(r[k]) else "–"
-            for k in (
-                "rho_catalogue",
-                "rho_truth",
-                "rho_truth_size_controlled",
-                "best_member_rho_truth",
-                "image_rho_truth",
-                "oracle_rho_truth",
-                "direct_rho_truth",
-            )
-        ]
-        lines.append(
-            f"| {r['setting']} | {r['description']} | {r['headline']} | "
-            + " | ".join(cells)
-            + f" | {_wall_time(r)} |"
-        )
-    return "\n".join(lines) + "\n"
+    header = [
+        "setting", "what changes", "headline method", "ρ catalogue", "ρ truth",
+        "ρ truth, size controlled", "best member ρ truth", "image ρ truth", "oracle ρ truth",
+        "direct CNN ρ truth", "wall time",
+    ]  # fmt: skip
+    scores = [
+        "rho_catalogue", "rho_truth", "rho_truth_size_controlled", "best_member_rho_truth",
+        "image_rho_truth", "oracle_rho_truth", "direct_rho_truth",
+    ]  # fmt: skip
+    rows = [
+        [r["setting"], r["description"], r["headline"]]
+        + [tables.number(r[k]) if isinstance(r[k], float) else tables.MISSING for k in scores]
+        + [_wall_time(r)]
+        for r in table.to_dict("records")
+    ]
+    return tables.markdown(header, rows)
 
 
 def _seconds(work: Path) -> float | None:
@@ -225,26 +217,23 @@ def collect_bias(name: str, work: Path) -> dict:
 
 
 def markdown_bias(table: pd.DataFrame) -> str:
-    head = (
-        "| setting | what changes | θ fit (injected) | CV18 labels | CV18 naive | CV18 debiased "
-        "| CV18 truth | naive − debiased [95%] | accuracy vs truth: naive, debiased | wall time |"
-    )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-
-    def cell(value) -> str:
-        return "–" if value is None or pd.isna(value) else f"{value:.3f}"
-
+    header = [
+        "setting", "what changes", "θ fit (injected)", "CV18 labels", "CV18 naive",
+        "CV18 debiased", "CV18 truth", "naive − debiased [95%]",
+        "accuracy vs truth: naive, debiased", "wall time",
+    ]  # fmt: skip
+    rows = []
     for r in table.to_dict("records"):
         injected = "" if r["injected_theta"] is None else f" ({r['injected_theta']:g})"
-        lines.append(
-            f"| {r['setting']} | {r['description']} | {r['theta']:.1f} ± {r['theta_std']:.1f}"
-            f"{injected} | "
-            + " | ".join(cell(r[k]) for k in ("cv18_labels", "cv18_naive", "cv18_debiased"))
-            + f" | {cell(r['cv18_truth'])} | {r['naive_minus_debiased']:+.3f} "
-            f"[{r['low']:+.3f}, {r['high']:+.3f}] | {cell(r['accuracy_naive'])}, "
-            f"{cell(r['accuracy_debiased'])} | {_wall_time(r)} |"
+        rows.append(
+            [r["setting"], r["description"], f"{r['theta']:.1f} ± {r['theta_std']:.1f}{injected}"]
+            + [tables.number(r[k]) for k in ("cv18_labels", "cv18_naive", "cv18_debiased")]
+            + [tables.number(r["cv18_truth"])]
+            + [f"{r['naive_minus_debiased']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"]
+            + [f"{tables.number(r['accuracy_naive'])}, {tables.number(r['accuracy_debiased'])}"]
+            + [_wall_time(r)]
         )
-    return "\n".join(lines) + "\n"
+    return tables.markdown(header, rows)
 
 
 @dataclass(frozen=True)

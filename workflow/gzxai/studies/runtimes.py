@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gzxai.core import tables as markdown_tables
 from gzxai.core.io import write_csv, write_text
 
 #: Snakemake benchmark columns used here: wall seconds, CPU seconds, peak resident MB.
@@ -79,16 +80,11 @@ def markdown(table: pd.DataFrame) -> str:
         "cpu_over_wall": "{:.2f}",
         "share_of_job_time": "{:.1%}",
     }
-    header = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
-    lines = [
-        "| "
-        + " | ".join(
-            formats.get(c, "{}").format(v) for c, v in zip(table.columns, row, strict=True)
-        )
-        + " |"
+    rows = [
+        [formats.get(c, "{}").format(v) for c, v in zip(table.columns, row, strict=True)]
         for row in table.itertuples(index=False)
     ]
-    return header + "\n".join(lines) + "\n"
+    return markdown_tables.markdown(list(table.columns), rows)
 
 
 def write(benchmarks_dir: Path, rules_dir: Path, out_dir: Path, figure: Path | None) -> dict:
@@ -99,7 +95,7 @@ def write(benchmarks_dir: Path, rules_dir: Path, out_dir: Path, figure: Path | N
         write_csv(table, out_dir / f"{name}.csv")
         write_text(markdown(table), out_dir / f"{name}.md")
     if figure is not None:
-        from gzxai.core.figures import run_times
+        from gzxai.studies.figures import run_times
 
         run_times(tables["stages"], figure)
     return tables

@@ -33,7 +33,8 @@ import pandas as pd
 from scipy import stats
 
 from gzxai import RESOURCES
-from gzxai.core.contracts import HOYLE, read_csv
+from gzxai.core.contracts import HOYLE
+from gzxai.core.validation import read_csv
 
 PRIORS_FILE = RESOURCES / "synthetic_priors.json"
 COPULA_VARIABLES = (

@@ -30,6 +30,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from gzxai.core import contracts as c
+from gzxai.core import validation
 from gzxai.core.io import write_csv, write_parquet
 from gzxai.core.layout import SourceLayout, gz2_image_name, kaggle_image_name
 from gzxai.core.trees import load_tree
@@ -376,7 +377,7 @@ def write_survey(cfg: SurveyConfig, root: Path, threads: int = 1, progress: bool
     }
     for path, table in tables.items():
         write_csv(table, path)
-    truth_out, _ = c.conform(truth, c.TRUTH_TABLE, "truth")
+    truth_out, _ = validation.conform(truth, c.TRUTH_TABLE, "truth")
     write_parquet(truth_out, stage.truth)
 
     n_chunks = max(1, min(len(truth), 8 * threads))
