@@ -1,0 +1,1 @@
+"""The synthetic survey with ground truth, written in the real sources' formats."""
