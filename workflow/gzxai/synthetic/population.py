@@ -194,10 +194,45 @@ def draw_flux_limited(cfg: PopulationConfig, flux: FluxLimitedConfig, seed: int)
 def _structure(
     cfg: PopulationConfig, drawn: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Class, structure, sizes, PSF and α of galaxies with the copula variables ``drawn``."""
-    n = len(drawn)
-    cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
+    """Class, structure, sizes, PSF and α of galaxies with the copula variables ``drawn``.
 
+    The draws happen in one fixed order (class and shape, sizes and seeing, then the bar and
+    the other features): the order is part of what the seed reproduces.
+    """
+    shape = _shapes(cfg, len(drawn), rng)
+    sizes = _sizes(cfg, drawn, shape, rng)
+    features = _features(cfg, drawn, shape, sizes, rng)
+    return pd.DataFrame(
+        {
+            "true_class": shape["kind"],
+            "redshift": sizes["redshift"],
+            "petro_r90_kpc": sizes["r90_kpc"],
+            "petro_r90_arcsec": sizes["r90_arcsec"],
+            "petro_r50_arcsec": sizes["r50_arcsec"],
+            "petro_rad_arcsec": sizes["petro_rad_arcsec"],
+            "pixel_scale_arcsec": sizes["pixel_scale"],
+            "psf_fwhm_arcsec": sizes["psf_fwhm"],
+            "psf_fwhm_px": sizes["psf_fwhm"] / sizes["pixel_scale"],
+            "alpha": sizes["alpha"],
+            "abs_mag_r": drawn["abs_mag_r"].to_numpy(),
+            "inclination_deg": shape["inclination"],
+            "axis_ratio": shape["axis_ratio"],
+            "disk_pa_deg": shape["position_angle"],
+            "edge_on": shape["edge_on"],
+            "sersic_n": shape["bulge_n"],
+            "bulge_fraction": shape["bulge_frac"],
+            "disk_fraction": shape["disk_frac"],
+            "bar_fraction": shape["bar_frac"],
+            "bulge_re_px": shape["bulge_re_rel"] * sizes["px_per_unit"],
+            "disk_h_px": np.where(shape["disk"], sizes["px_per_unit"], np.nan),
+            "has_bar": shape["has_bar"],
+            **features,
+        }
+    )
+
+
+def _shapes(cfg: PopulationConfig, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Class, inclination, orientation and the components' Sérsic indices and fractions."""
     kind = rng.choice(
         ["smooth", "disk", "star"],
         size=n,
@@ -205,7 +240,6 @@ def _structure(
     )
     disk = kind == "disk"
     smooth = kind == "smooth"
-
     inclination = np.degrees(np.arccos(rng.uniform(0.0, 1.0, n)))
     inclination = np.where(disk, inclination, 0.0)
     edge_on = disk & (inclination >= EDGE_ON_INCLINATION_DEG)
@@ -213,20 +247,41 @@ def _structure(
         disk, np.maximum(np.cos(np.radians(inclination)), 0.12), rng.uniform(0.3, 1.0, n)
     )
     position_angle = rng.uniform(0.0, 180.0, n)
-
     bulge_n = np.where(
         smooth, rng.uniform(*cfg.smooth_sersic_range, n), rng.uniform(*cfg.bulge_sersic_range, n)
     )
     bulge_frac = np.where(smooth, 1.0, rng.uniform(*cfg.bulge_fraction_range, n))
     has_bar = disk & ~edge_on & (rng.uniform(size=n) < cfg.bar_fraction)
     bar_frac = np.where(has_bar, rng.uniform(*cfg.bar_fraction_range, n), 0.0)
-    disk_frac = np.where(disk, 1.0 - bulge_frac - bar_frac, 0.0)
-    # Bulge effective radius relative to the disk scale length (Fisher & Drory-like 0.1-0.4).
-    bulge_re_rel = np.where(smooth, 1.0, rng.uniform(0.1, 0.4, n))
-    radii = petrosian_radii(bulge_frac, bulge_re_rel, bulge_n, disk_frac, np.ones(n))
+    return {
+        "kind": kind,
+        "disk": disk,
+        "smooth": smooth,
+        "inclination": inclination,
+        "edge_on": edge_on,
+        "axis_ratio": axis_ratio,
+        "position_angle": position_angle,
+        "bulge_n": bulge_n,
+        "bulge_frac": bulge_frac,
+        "has_bar": has_bar,
+        "bar_frac": bar_frac,
+        "disk_frac": np.where(disk, 1.0 - bulge_frac - bar_frac, 0.0),
+        # Bulge effective radius relative to the disk scale length (Fisher & Drory-like 0.1-0.4).
+        "bulge_re_rel": np.where(smooth, 1.0, rng.uniform(0.1, 0.4, n)),
+    }
+
+
+def _sizes(
+    cfg: PopulationConfig, drawn: pd.DataFrame, shape: dict, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Radii on the sky and in kpc, pixel scale, seeing and the resolution α."""
+    n = len(drawn)
+    cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
+    radii = petrosian_radii(
+        shape["bulge_frac"], shape["bulge_re_rel"], shape["bulge_n"], shape["disk_frac"], np.ones(n)
+    )
     # Scale every profile so that its petroR90 spans R90_PX pixels, as GZ2 cutouts do.
     px_per_unit = R90_PX / radii["r90"]
-
     redshift = drawn["redshift"].to_numpy()
     r90_kpc_drawn = cfg.size_scale * 10 ** drawn["log10_petro_r90_kpc"].to_numpy() * u.kpc
     size_arcsec = kpc_to_angle(r90_kpc_drawn, redshift, cosmo)
@@ -243,64 +298,51 @@ def _structure(
     pixel_scale = GZ2_SCALE_PER_R90.value * r90_arcsec
     psf_fwhm = cfg.psf_fwhm_median_arcsec * 10 ** rng.normal(0.0, cfg.psf_fwhm_sigma_dex, n)
     petro_rad_arcsec = radii["petro_rad"] * px_per_unit * pixel_scale
-    r50_arcsec = radii["r50"] * px_per_unit * pixel_scale
-    stars = kind == "star"
     # A star's Petrosian radius is set by the PSF alone (about one FWHM for a Gaussian).
-    petro_rad_arcsec = np.where(stars, psf_fwhm, petro_rad_arcsec)
-    alpha = resolution_alpha(petro_rad_arcsec * u.arcsec, psf_fwhm * u.arcsec)
+    petro_rad_arcsec = np.where(shape["kind"] == "star", psf_fwhm, petro_rad_arcsec)
+    return {
+        "redshift": redshift,
+        "r90_kpc": r90_kpc,
+        "r90_arcsec": r90_arcsec,
+        "r50_arcsec": radii["r50"] * px_per_unit * pixel_scale,
+        "petro_rad_arcsec": petro_rad_arcsec,
+        "pixel_scale": pixel_scale,
+        "psf_fwhm": psf_fwhm,
+        "alpha": resolution_alpha(petro_rad_arcsec * u.arcsec, psf_fwhm * u.arcsec),
+        "px_per_unit": px_per_unit,
+        "kpc_per_arcsec": angle_to_kpc(1 * u.arcsec, redshift, cosmo).to_value(u.kpc),
+    }
 
+
+def _features(
+    cfg: PopulationConfig, drawn: pd.DataFrame, shape: dict, sizes: dict, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """The bar's size and orientation, spiral arms, rings, mergers and neighbours."""
+    n, disk, has_bar = len(drawn), shape["disk"], shape["has_bar"]
     bar_half_px = np.where(has_bar, 0.5 * drawn["length_scaled"].to_numpy() * R90_PX, np.nan)
     bar_pa = np.where(has_bar, rng.uniform(0.0, 180.0, n), np.nan)
-    bar_half_width_px = bar_half_px * drawn["bar_width_ratio"].to_numpy()
-    intrinsic = _deproject_bar(bar_half_px, bar_pa - position_angle, inclination)
-
+    intrinsic = _deproject_bar(bar_half_px, bar_pa - shape["position_angle"], shape["inclination"])
     spiral = disk & (rng.uniform(size=n) < cfg.spiral_fraction)
     arms = np.where(spiral, rng.choice([1, 2, 3, 4, 5], size=n, p=[0.05, 0.6, 0.2, 0.1, 0.05]), 0)
     pitch = np.where(spiral, rng.choice([12.0, 22.0, 35.0], size=n), np.nan)
-    ring = disk & ~edge_on & (rng.uniform(size=n) < cfg.ring_fraction)
-    merger = ~stars & (rng.uniform(size=n) < cfg.merger_fraction)
-
-    kpc_per_arcsec = angle_to_kpc(1 * u.arcsec, redshift, cosmo).to_value(u.kpc)
-    table = pd.DataFrame(
-        {
-            "true_class": kind,
-            "redshift": redshift,
-            "petro_r90_kpc": r90_kpc,
-            "petro_r90_arcsec": r90_arcsec,
-            "petro_r50_arcsec": r50_arcsec,
-            "petro_rad_arcsec": petro_rad_arcsec,
-            "pixel_scale_arcsec": pixel_scale,
-            "psf_fwhm_arcsec": psf_fwhm,
-            "psf_fwhm_px": psf_fwhm / pixel_scale,
-            "alpha": alpha,
-            "abs_mag_r": drawn["abs_mag_r"].to_numpy(),
-            "inclination_deg": inclination,
-            "axis_ratio": axis_ratio,
-            "disk_pa_deg": position_angle,
-            "edge_on": edge_on,
-            "sersic_n": bulge_n,
-            "bulge_fraction": bulge_frac,
-            "disk_fraction": disk_frac,
-            "bar_fraction": bar_frac,
-            "bulge_re_px": bulge_re_rel * px_per_unit,
-            "disk_h_px": np.where(disk, px_per_unit, np.nan),
-            "has_bar": has_bar,
-            "bar_half_length_px": bar_half_px,
-            "bar_half_width_px": bar_half_width_px,
-            "bar_pa_deg": bar_pa,
-            "bar_half_length_arcsec": bar_half_px * pixel_scale,
-            "bar_half_length_proj_kpc": bar_half_px * pixel_scale * kpc_per_arcsec,
-            "bar_half_length_kpc": intrinsic * pixel_scale * kpc_per_arcsec,
-            "spiral_arms": arms,
-            "arm_pitch_deg": pitch,
-            "arm_amplitude": np.where(spiral, rng.uniform(0.3, 0.7, n), 0.0),
-            "arm_phase_deg": rng.uniform(0.0, 360.0, n),
-            "has_ring": ring,
-            "has_merger": merger,
-            "n_neighbours": rng.poisson(0.6, n),
-        }
-    )
-    return table
+    ring = disk & ~shape["edge_on"] & (rng.uniform(size=n) < cfg.ring_fraction)
+    merger = (shape["kind"] != "star") & (rng.uniform(size=n) < cfg.merger_fraction)
+    scale, kpc_per_arcsec = sizes["pixel_scale"], sizes["kpc_per_arcsec"]
+    return {
+        "bar_half_length_px": bar_half_px,
+        "bar_half_width_px": bar_half_px * drawn["bar_width_ratio"].to_numpy(),
+        "bar_pa_deg": bar_pa,
+        "bar_half_length_arcsec": bar_half_px * scale,
+        "bar_half_length_proj_kpc": bar_half_px * scale * kpc_per_arcsec,
+        "bar_half_length_kpc": intrinsic * scale * kpc_per_arcsec,
+        "spiral_arms": arms,
+        "arm_pitch_deg": pitch,
+        "arm_amplitude": np.where(spiral, rng.uniform(0.3, 0.7, n), 0.0),
+        "arm_phase_deg": rng.uniform(0.0, 360.0, n),
+        "has_ring": ring,
+        "has_merger": merger,
+        "n_neighbours": rng.poisson(0.6, n),
+    }
 
 
 def _deproject_bar(
