@@ -28,3 +28,62 @@ def debiased_likelihood_loss(y_true, p_smooth):
     return -ops.mean(
         label * ops.log(ops.maximum(smooth, 1e-7)) + (1 - label) * ops.log(ops.maximum(disk, 1e-7))
     )
+
+
+def _lgamma(x):
+    import tensorflow as tf
+
+    return tf.math.lgamma(x)
+
+
+def binomial_log_likelihood(k, n, rho):
+    """log Bin(k | ρ, N), exact (Walmsley et al. 2020 eq. 6), elementwise.
+
+    ``rho`` is clipped to [1e-7, 1 − 1e-7] so that a certain prediction costs a finite
+    amount; everything is computed in ``rho``'s dtype.
+    """
+    from keras import ops
+
+    rho = ops.clip(rho, 1e-7, 1 - 1e-7)
+    k, n = ops.cast(k, rho.dtype), ops.cast(n, rho.dtype)
+    log_choose = _lgamma(n + 1) - _lgamma(k + 1) - _lgamma(n - k + 1)
+    return log_choose + k * ops.log(rho) + (n - k) * ops.log1p(-rho)
+
+
+def binomial_loss(y_true, y_pred):
+    """Mean −log Bin(k | ρ̂, N) over the batch: ``y_true`` holds (k, N), ``y_pred``'s first
+    column is ρ̂ (the first output of the 2-way softmax)."""
+    from keras import ops
+
+    return -ops.mean(binomial_log_likelihood(y_true[:, 0], y_true[:, 1], y_pred[:, 0]))
+
+
+def dirichlet_concentrations(logits):
+    """Concentrations 1 + 100·sigmoid(logits) (Walmsley et al. 2022): ≥ 1, never infinite."""
+    from keras import ops
+
+    return 1.0 + 100.0 * ops.sigmoid(logits)
+
+
+def dirichlet_multinomial_log_likelihood(counts, concentrations, questions):
+    """Σ_q log DirMult(k_q | N_q, α_q) per galaxy over the questions of the tree.
+
+    ``counts`` and ``concentrations``: galaxies × answers in tree order; ``questions``: the
+    answer slices of each question (:meth:`gzxai.core.trees.DecisionTree.answer_slices`). A
+    question nobody was asked (N_q = 0) contributes log 1 = 0, as the formula gives.
+    """
+    from keras import ops
+
+    counts = ops.cast(counts, concentrations.dtype)
+    total = 0.0
+    for answers in questions:
+        k, alpha = counts[:, answers], concentrations[:, answers]
+        n, alpha_sum = ops.sum(k, axis=1), ops.sum(alpha, axis=1)
+        total = total + (
+            _lgamma(n + 1)
+            - ops.sum(_lgamma(k + 1), axis=1)
+            + _lgamma(alpha_sum)
+            - _lgamma(n + alpha_sum)
+            + ops.sum(_lgamma(k + alpha) - _lgamma(alpha), axis=1)
+        )
+    return total
