@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from gzxai.core.io import atomic_path, write_parquet
+from gzxai.core.io import atomic_path, write_csv, write_parquet
 
 
 def test_atomic_path_renames_on_success(tmp_path):
@@ -17,3 +17,16 @@ def test_a_failed_write_leaves_nothing_under_the_final_name(tmp_path):
         tmp.write_text("half a fi")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_gzipped_csv_is_the_same_bytes_whenever_it_is_written(tmp_path, monkeypatch):
+    import gzip
+    import time
+
+    table = pd.DataFrame({"objid": [1, 2], "value": [0.5, 0.25]})
+    for name, now in (("a.csv.gz", 1_000_000.0), ("b.csv.gz", 2_000_000.0)):
+        monkeypatch.setattr(time, "time", lambda now=now: now)
+        write_csv(table, tmp_path / name)
+    monkeypatch.undo()
+    assert (tmp_path / "a.csv.gz").read_bytes() == (tmp_path / "b.csv.gz").read_bytes()
+    assert gzip.decompress((tmp_path / "b.csv.gz").read_bytes()).startswith(b"objid,value")

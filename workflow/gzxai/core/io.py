@@ -8,6 +8,8 @@ a group sharing the results could not read them).
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
 import tempfile
@@ -63,10 +65,18 @@ def write_parquet(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 
 def write_csv(table: pd.DataFrame, path: str | os.PathLike[str], **kwargs: Any) -> None:
-    """Write a CSV atomically; ``.gz`` paths are gzip-compressed."""
+    """Write a CSV atomically; ``.gz`` paths are gzip-compressed with neither a time nor a
+    file name in the gzip header, so that the same table gives the same bytes."""
     with atomic_path(path) as tmp:
-        compression = "gzip" if str(path).endswith(".gz") else None
-        table.to_csv(tmp, index=False, compression=compression, **kwargs)
+        if not str(path).endswith(".gz"):
+            table.to_csv(tmp, index=False, **kwargs)
+            return
+        with (
+            tmp.open("wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+            io.TextIOWrapper(packed, encoding="utf-8", newline="") as text,
+        ):
+            table.to_csv(text, index=False, **kwargs)
 
 
 def write_json(data: Any, path: str | os.PathLike[str]) -> None:
