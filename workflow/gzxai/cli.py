@@ -10,6 +10,7 @@ changed setting reruns exactly the jobs it affects.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import logging
 import sys
@@ -40,9 +41,15 @@ def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPars
     return action.choices
 
 
+@functools.cache
+def _known() -> dict[str, argparse.ArgumentParser]:
+    # Built once per process: the rule files ask for every command's digest.
+    return commands(build_parser())
+
+
 def handler(command: str) -> Callable[[argparse.Namespace], None]:
     """The function that runs ``command``."""
-    known = commands(build_parser())
+    known = _known()
     if command not in known:
         raise KeyError(f"no gzxai command {command!r}; there are {sorted(known)}")
     return known[command].get_default("func")
