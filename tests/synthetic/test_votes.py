@@ -89,3 +89,22 @@ def test_volunteers_see_bars_in_barred_galaxies(big_survey):
     barred = truth["has_bar"].to_numpy()[reached]
     assert np.median(fraction[barred]) > 0.6
     assert np.median(fraction[~barred]) < 0.2
+
+
+def test_the_truth_records_the_vote_probabilities_the_counts_are_drawn_from(big_survey):
+    """Per task, ρ sums to 1, and the counts are multinomial draws from it: the mean of
+    k − N·ρ is zero and its variance N·ρ(1 − ρ)."""
+    from gzxai.core.contracts import TRUTH_RHO_COLUMNS
+
+    _, survey = big_survey
+    tree = load_tree()
+    rho = survey.truth[list(TRUTH_RHO_COLUMNS)].to_numpy()
+    for task, columns in tree.answer_slices().items():
+        np.testing.assert_allclose(rho[:, columns].sum(axis=1), 1.0, err_msg=task)
+    smooth = tree.answer_index("t01_smooth_or_features_a01_smooth")
+    first = tree.answer_slices()["t01_smooth_or_features"]
+    n = survey.counts[:, first].sum(axis=1)
+    k, p = survey.counts[:, smooth], rho[:, smooth]
+    z = (k - n * p) / np.sqrt(n * p * (1 - p) + 1e-12)
+    assert abs(z.mean()) < 0.03
+    assert z.std() == pytest.approx(1.0, abs=0.03)

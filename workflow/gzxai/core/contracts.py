@@ -17,6 +17,11 @@ def _answer_columns(suffix: str, kind: str) -> tuple[Column, ...]:
     return tuple(Column(c, kind) for c in tree.gz2_columns(suffix))
 
 
+#: The synthetic truth's latent vote distribution: for each answer, the probability ρ that a
+#: volunteer who reaches its task gives it (the draw the galaxy's counts are sampled from).
+TRUTH_RHO_COLUMNS = tuple(f"rho_{stem}" for stem in load_tree().gz2_stems)
+
+
 # --- source files, in the real sources' formats -------------------------------------------
 
 HOYLE = TableSpec(
@@ -211,6 +216,10 @@ TRUTH_TABLE = TableSpec(
         ),
         Column("spiral_arms", "int", description="0 when none"),
         Column("abs_mag_r", "float", "mag"),
+        *(
+            Column(name, "float", description="latent vote probability of the answer")
+            for name in TRUTH_RHO_COLUMNS
+        ),
     ),
 )
 

@@ -123,8 +123,13 @@ def _voted(
     population: pd.DataFrame, votes: VoteConfig, rng: np.random.Generator
 ) -> tuple[pd.DataFrame, np.ndarray]:
     perceived, flipped = perceived_class(population, votes.theta, rng)
-    counts = simulate_votes(population, perceived, votes, rng)
-    truth = population.assign(labelled_class=perceived, bias_flipped=flipped, theta=votes.theta)
+    counts, rho = simulate_votes(population, perceived, votes, rng)
+    truth = population.assign(
+        labelled_class=perceived,
+        bias_flipped=flipped,
+        theta=votes.theta,
+        **dict(zip(c.TRUTH_RHO_COLUMNS, rho.T, strict=True)),
+    )
     return truth, counts
 
 

@@ -112,13 +112,16 @@ def true_answers(
 
 def simulate_votes(
     population: pd.DataFrame, perceived: np.ndarray, cfg: VoteConfig, rng: np.random.Generator
-) -> np.ndarray:
-    """Raw vote counts, shape (n, 37) in the tree's answer order."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(raw vote counts, int64, and each answer's probability ρ for a volunteer who reaches
+    its task: the latent distribution the counts are drawn from), both (n, 37) in the tree's
+    answer order."""
     tree = load_tree()
     n = len(population)
     answers = true_answers(population, perceived, cfg.feature_visibility_psf)
     slices = tree.answer_slices()
     counts = np.zeros((n, len(tree.kaggle_columns)), dtype=np.int64)
+    probabilities = np.zeros(counts.shape)
     reaching = {t.gz2: np.zeros(n, dtype=np.int64) for t in tree.tasks}
     first = tree.flow_order()[0]
     reaching[first.gz2] = np.maximum(rng.poisson(cfg.mean_volunteers, n), cfg.min_volunteers)
@@ -132,10 +135,11 @@ def simulate_votes(
         perceived_q = _dirichlet_rows(q * cfg.perception_concentration, rng)
         block = rng.multinomial(reaching[task.gz2], perceived_q)
         counts[:, slices[task.gz2]] = block
+        probabilities[:, slices[task.gz2]] = perceived_q
         for j, answer in enumerate(task.answers):
             if answer.next is not None:
                 reaching[answer.next] += block[:, j]
-    return counts
+    return counts, probabilities
 
 
 def _dirichlet_rows(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
