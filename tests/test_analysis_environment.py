@@ -111,6 +111,8 @@ COMPARED = [
     "results/bias/label_bias.csv",
     "results/splits/members.parquet",
     "results/catalogues/gz2.parquet",
+    "results/votes/calibration.csv",
+    "results/votes/truth.csv",
 ]
 
 
@@ -135,7 +137,14 @@ def test_the_analysis_rules_of_the_tiny_dag_run_without_tensorflow(
     assert run.returncode == 0, run.stdout[-4000:]
     # Rules restricted by --allowed-rules are reported as "localrule".
     ran = set(re.findall(r"^(?:local)?rule (\w+):", run.stdout, flags=re.MULTILINE)) - {"all"}
-    assert {"split", "ensemble", "measure_bars", "select_bars", "evaluate_bars"} <= ran
+    assert {
+        "split",
+        "ensemble",
+        "measure_bars",
+        "select_bars",
+        "evaluate_bars",
+        "evaluate_votes",
+    } <= ran
     assert ran <= set(rules)
     for name in COMPARED:
         assert (workdir / name).read_bytes() == (tiny_run / name).read_bytes(), name

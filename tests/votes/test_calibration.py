@@ -5,7 +5,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gzxai.votes.calibration import EPSILONS, calibration_table, counts_within, posterior
+from gzxai.votes.calibration import (
+    EPSILONS,
+    beta_binomial_posterior,
+    binomial_posterior,
+    calibration_table,
+    counts_within,
+    posterior,
+)
 from gzxai.votes.targets import BAR, SMOOTH, binary_targets, count_columns
 
 from ..conftest import shared_file
@@ -32,7 +39,7 @@ def test_a_posterior_is_the_mean_of_the_samples_binomials():
 def test_a_perfectly_calibrated_oracle_has_no_coverage_error():
     """Votes drawn from Binomial(ρ, N), predictions ρ: expected and actual counts agree."""
     rho, n, k = oracle()
-    table = calibration_table(rho, n, k)
+    table = calibration_table(binomial_posterior(rho, n), k)
     assert table["epsilon"].tolist() == list(EPSILONS)
     assert (table["coverage_error"].abs() < 0.02).all(), table
 
@@ -40,7 +47,7 @@ def test_a_perfectly_calibrated_oracle_has_no_coverage_error():
 def test_an_overconfident_model_has_a_positive_coverage_error():
     rho, n, k = oracle()
     noisy = np.clip(rho + np.random.default_rng(1).normal(0, 0.15, len(rho)), 0.01, 0.99)
-    table = calibration_table(noisy, n, k)
+    table = calibration_table(binomial_posterior(noisy, n), k)
     assert (table["coverage_error"] > 0.05).all(), table
 
 
@@ -50,15 +57,32 @@ def test_averaging_spread_samples_lowers_the_overconfidence():
     rng = np.random.default_rng(2)
     centre = np.clip(rho + rng.normal(0, 0.15, len(rho)), 0.01, 0.99)
     samples = np.clip(centre[:, None] + rng.normal(0, 0.15, (len(rho), 30)), 0.01, 0.99)
-    single = calibration_table(centre, n, k)["coverage_error"]
-    marginal = calibration_table(samples, n, k)["coverage_error"]
+    single = calibration_table(binomial_posterior(centre, n), k)["coverage_error"]
+    marginal = calibration_table(binomial_posterior(samples, n), k)["coverage_error"]
     assert (marginal < single).all()
 
 
 def test_the_window_is_open_at_both_ends():
-    expected, actual = counts_within(np.array([0.5]), np.array([10]), np.array([6]), 0.1)
+    expected, actual = counts_within(
+        binomial_posterior(np.array([0.5]), np.array([10])), np.array([6]), 0.1
+    )
     assert actual == 0  # k̂ = 5, |6 − 5| is not < N·ε = 1
     assert expected == pytest.approx(stats.binom.pmf(5, 10, 0.5))
+
+
+def test_a_dirichlet_oracle_drawing_from_beta_binomials_is_calibrated():
+    """Votes drawn from the Beta-binomial the concentrations give: no coverage error."""
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(1, 30, 20_000), rng.uniform(1, 30, 20_000)
+    n = rng.integers(10, 45, 20_000)
+    k = stats.betabinom.rvs(n, a, b, random_state=rng)
+    post = beta_binomial_posterior(a, b, n)
+    np.testing.assert_allclose(post.pmf.sum(axis=1), 1.0)
+    np.testing.assert_allclose(post.fraction, a / (a + b))
+    table = calibration_table(post, k)
+    assert (table["coverage_error"].abs() < 0.02).all(), table
+    # The same galaxies read as binomials at the mean fraction are overconfident.
+    assert (calibration_table(binomial_posterior(a / (a + b), n), k)["coverage_error"] > 0).all()
 
 
 def test_binary_targets_count_the_answer_against_every_answer_of_its_task():

@@ -21,7 +21,17 @@ from gzxai.core.provenance import code_digest
 from gzxai.core.redact import RedactingFilter
 
 # The stages, in the order their commands are listed by --help.
-STAGES = ("synthetic", "sources", "splits", "cnn", "ensemble", "bias", "bars", "studies")
+STAGES = (
+    "synthetic",
+    "sources",
+    "splits",
+    "cnn",
+    "ensemble",
+    "bias",
+    "bars",
+    "votes",
+    "studies",
+)
 
 log = logging.getLogger("gzxai")
 

@@ -62,6 +62,7 @@ def final_outputs():
         "results/bias/classifier_bias.csv",
         "results/bars/summary.json",
         "results/figures/fig3_bar_isolation.png",
+        "results/votes/summary.json",
     ]
     if SYNTHETIC:
         outputs.append("results/sources/synthetic.summary.json")

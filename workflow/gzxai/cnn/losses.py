@@ -1,7 +1,14 @@
-"""The training objectives, as Keras ops: the paper's RMSE over the 37 vote fractions and
-the debiased likelihood of the smooth/disk classifiers (Medina eq. 8)."""
+"""The training objectives, as Keras ops: the paper's RMSE over the 37 vote fractions, the
+debiased likelihood of the smooth/disk classifiers (Medina eq. 8), and the vote models'
+binomial and Dirichlet-multinomial likelihoods of raw counts (Walmsley et al. 2020, 2022).
+
+The Dirichlet-multinomial is written with ``lgamma``: tensorflow-probability has it, but needs
+``tf-keras``, which pulls in a second full TensorFlow wheel beside the pinned one.
+"""
 
 from __future__ import annotations
+
+import functools
 
 
 def rmse_loss(y_true, y_pred):
@@ -87,3 +94,18 @@ def dirichlet_multinomial_log_likelihood(counts, concentrations, questions):
             + ops.sum(_lgamma(k + alpha) - _lgamma(alpha), axis=1)
         )
     return total
+
+
+@functools.cache
+def _tree_questions() -> tuple[slice, ...]:
+    from gzxai.core.trees import load_tree
+
+    return tuple(load_tree().answer_slices().values())
+
+
+def dirichlet_tree_loss(y_true, y_pred):
+    """Mean −Σ_q log DirMult(k_q | N_q, α_q) over the batch: ``y_true`` holds the raw counts of
+    the 37 answers of the GZ2 tree, ``y_pred`` the concentrations, both in tree order."""
+    from keras import ops
+
+    return -ops.mean(dirichlet_multinomial_log_likelihood(y_true, y_pred, _tree_questions()))

@@ -9,6 +9,11 @@ Heads follow the authors' code: VGG-style members Flatten → Dense → Dense �
 residual and separable members global average pooling → Dense(37); ``head_units`` adds
 Dense layers after either (Medina's classifier: pooling → Dense(1024)). The authors swapped ReLU
 for swish; ``activation`` makes that a choice.
+
+The vote models (Walmsley et al. 2020, Fig. 3) are the ``walmsley`` architecture: greyscale
+views (:class:`gzxai.cnn.augment.GalaxyView`), three pairs of 3×3 convolutions with max
+pooling (32, 32, 16 filters at ``width`` 32), Flatten → Dense(128) → Dropout → the outputs: a
+2-way softmax giving ρ̂ (``output: softmax``) or Dirichlet concentrations (``dirichlet``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from pathlib import Path
 import keras
 from keras import layers
 
-from gzxai.cnn.augment import AugmentConfig, augmentation
+from gzxai.cnn.augment import AugmentConfig, ViewConfig, augmentation
+from gzxai.cnn.losses import dirichlet_concentrations
 from gzxai.core.errors import ConfigError
 
 LOGITS_LAYER = "logits"
@@ -33,8 +39,9 @@ APPLICATIONS: dict[str, tuple[Callable[..., keras.Model], int]] = {
     "resnet50v2": (keras.applications.ResNet50V2, 32),
     "xception": (keras.applications.Xception, 71),
 }
-COMPACT = ("vgg_compact", "resnet_compact", "xception_compact")
-FLATTEN_HEADS = ("vgg16", "vgg_compact")
+COMPACT = ("vgg_compact", "resnet_compact", "xception_compact", "walmsley")
+FLATTEN_HEADS = ("vgg16", "vgg_compact", "walmsley")
+DROPOUT_LAYER = "dropout"
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,11 @@ class ModelConfig:
     activation: str = "swish"
     head_units: tuple[int, ...] = field(default=(592, 296))
     width: int = 32
-    #: ``sigmoid`` for vote fractions and classes; ``linear`` for a regression (direct CNN).
+    #: ``sigmoid`` for vote fractions and classes; ``linear`` for a regression (direct CNN);
+    #: ``softmax`` for a binomial vote model; ``dirichlet`` for concentrations 1 + 100·sigmoid.
     output: str = "sigmoid"
+    #: Dropout rate before the outputs (the vote models' MC dropout); 0 for none.
+    dropout: float = 0.0
 
     @classmethod
     def from_config(cls, block: dict) -> ModelConfig:
@@ -58,31 +68,47 @@ class ModelConfig:
             head_units=tuple(block.get("head_units", (592, 296))),
             width=int(block.get("width", 32)),
             output=block.get("output", "sigmoid"),
+            dropout=float(block.get("dropout", 0.0)),
         )
 
 
 def build_model(
-    cfg: ModelConfig, input_size: int, n_outputs: int, augment: AugmentConfig, seed: int
+    cfg: ModelConfig,
+    input_size: int,
+    n_outputs: int,
+    augment: AugmentConfig | ViewConfig,
+    seed: int,
 ) -> keras.Model:
     """Augmentation, backbone and head as one Keras model (``cfg.output`` on the logits)."""
     inputs = keras.Input((input_size, input_size, 3), name="image")
     augmenter = augmentation(augment, seed)
     x = augmenter(inputs) if augmenter.layers else inputs
-    x = backbone(cfg, input_size)(x)
+    x = backbone(cfg, x.shape[1], channels=x.shape[-1])(x)
     if cfg.architecture in FLATTEN_HEADS:
         x = layers.Flatten(name="flatten")(x)
     else:
         x = layers.GlobalAveragePooling2D(name="pool")(x)
     for i, units in enumerate(cfg.head_units):
         x = layers.Dense(units, activation=cfg.activation, name=f"head_dense_{i}")(x)
+    if cfg.dropout:
+        x = layers.Dropout(cfg.dropout, seed=seed, name=DROPOUT_LAYER)(x)
     logits = layers.Dense(n_outputs, name=LOGITS_LAYER)(x)
-    outputs = layers.Activation(cfg.output, name=OUTPUT_LAYER)(logits)
+    activation = dirichlet_activation if cfg.output == "dirichlet" else cfg.output
+    outputs = layers.Activation(activation, name=OUTPUT_LAYER)(logits)
     return keras.Model(inputs, outputs, name=cfg.architecture)
 
 
-def backbone(cfg: ModelConfig, input_size: int) -> keras.Model:
+@keras.saving.register_keras_serializable(package="gzxai")
+def dirichlet_activation(logits):
+    """The Dirichlet model's concentrations (:func:`gzxai.cnn.losses.dirichlet_concentrations`)."""
+    return dirichlet_concentrations(logits)
+
+
+def backbone(cfg: ModelConfig, input_size: int, channels: int = 3) -> keras.Model:
     """The convolutional part, without its classification top."""
     if cfg.architecture in APPLICATIONS:
+        if channels != 3:
+            raise ConfigError(f"{cfg.architecture} takes RGB images; these have {channels} channel")
         return _application(cfg, input_size)
     if cfg.architecture not in COMPACT:
         known = ", ".join([*APPLICATIONS, *COMPACT])
@@ -93,8 +119,9 @@ def backbone(cfg: ModelConfig, input_size: int) -> keras.Model:
         "vgg_compact": _vgg_compact,
         "resnet_compact": _resnet_compact,
         "xception_compact": _xception_compact,
+        "walmsley": _walmsley,
     }
-    return build[cfg.architecture](input_size, cfg.width, cfg.activation)
+    return build[cfg.architecture](input_size, cfg.width, cfg.activation, channels)
 
 
 def _application(cfg: ModelConfig, input_size: int) -> keras.Model:
@@ -139,9 +166,9 @@ def _conv(x, filters: int, activation: str, name: str, strides: int = 1):
     )(x)
 
 
-def _vgg_compact(size: int, width: int, activation: str) -> keras.Model:
+def _vgg_compact(size: int, width: int, activation: str, channels: int = 3) -> keras.Model:
     """Plain 3×3 convolution stack with max pooling, VGG style."""
-    inputs = keras.Input((size, size, 3))
+    inputs = keras.Input((size, size, channels))
     x = inputs
     for block, (multiple, repeats) in enumerate([(1, 2), (2, 2), (4, 2), (4, 1)]):
         for i in range(repeats):
@@ -151,10 +178,10 @@ def _vgg_compact(size: int, width: int, activation: str) -> keras.Model:
 
 
 def _resnet_compact(
-    size: int, width: int, activation: str, blocks_per_stage: int = 1
+    size: int, width: int, activation: str, channels: int = 3, blocks_per_stage: int = 1
 ) -> keras.Model:
     """Pre-activation residual blocks (BatchNorm → activation → conv), ResNetV2 style."""
-    inputs = keras.Input((size, size, 3))
+    inputs = keras.Input((size, size, channels))
     x = layers.Conv2D(width, 3, padding="same", name="stem")(inputs)
     for stage, multiple in enumerate([1, 2, 4]):
         for block in range(blocks_per_stage):
@@ -176,9 +203,21 @@ def _resnet_compact(
     return keras.Model(inputs, x, name="resnet_compact_backbone")
 
 
-def _xception_compact(size: int, width: int, activation: str) -> keras.Model:
+def _walmsley(size: int, width: int, activation: str, channels: int = 1) -> keras.Model:
+    """Walmsley et al. (2020) Fig. 3: three pairs of 3×3 convolutions, each pair followed by
+    2×2 max pooling, with width, width and width/2 filters (32, 32, 16 in the paper)."""
+    inputs = keras.Input((size, size, channels))
+    x = inputs
+    for block, filters in enumerate([width, width, max(width // 2, 1)]):
+        for i in range(2):
+            x = _conv(x, filters, activation, f"block{block}_conv{i}")
+        x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
+    return keras.Model(inputs, x, name="walmsley_backbone")
+
+
+def _xception_compact(size: int, width: int, activation: str, channels: int = 3) -> keras.Model:
     """Depthwise-separable convolutions with strided 1×1 residual shortcuts, Xception style."""
-    inputs = keras.Input((size, size, 3))
+    inputs = keras.Input((size, size, channels))
     x = _conv(inputs, width, activation, "stem0")
     x = _conv(x, width, activation, "stem1")
     for block, multiple in enumerate([2, 4, 8]):

@@ -23,8 +23,13 @@ import numpy as np
 import pandas as pd
 
 from gzxai.cnn import checkpoint
-from gzxai.cnn.augment import AugmentConfig
-from gzxai.cnn.losses import debiased_likelihood_loss, rmse_loss
+from gzxai.cnn.augment import AugmentConfig, ViewConfig, augment_from_config
+from gzxai.cnn.losses import (
+    binomial_loss,
+    debiased_likelihood_loss,
+    dirichlet_tree_loss,
+    rmse_loss,
+)
 from gzxai.cnn.models import ModelConfig, build_model
 from gzxai.core.arrays import read_shard, shard_ids
 from gzxai.core.errors import InputError
@@ -46,7 +51,7 @@ class TrainingConfig:
     reduce_lr_patience: int
     early_stopping_patience: int
     shuffle_buffer: int
-    augment: AugmentConfig
+    augment: AugmentConfig | ViewConfig
 
     @classmethod
     def from_config(cls, block: dict) -> TrainingConfig:
@@ -59,7 +64,7 @@ class TrainingConfig:
             reduce_lr_patience=int(block["reduce_lr"]["patience"]),
             early_stopping_patience=int(block["early_stopping"]["patience"]),
             shuffle_buffer=int(block["shuffle_buffer"]),
-            augment=AugmentConfig.from_config(block["augment"]),
+            augment=augment_from_config(block["augment"]),
         )
 
 
@@ -337,11 +342,17 @@ def _objective(loss: str, n_label_columns: int) -> tuple:
     ``rmse``/``mse``: vote fractions, one output per label column. ``debiased``: a
     smooth/disk classifier trained on (label, flip probability) pairs with Medina's eq. (8);
     a flip probability of 0 makes it the plain cross-entropy of the naive classifier.
+    ``binomial``: (k, N) of one question, a 2-way softmax (Walmsley et al. 2020 eq. 6).
+    ``dirichlet``: the raw counts of every answer of the tree, one concentration each.
     """
     import keras
 
     if loss == "debiased":
         return debiased_likelihood_loss, 1, []
+    if loss == "binomial":
+        return binomial_loss, 2, []
+    if loss == "dirichlet":
+        return dirichlet_tree_loss, n_label_columns, []
     rmse = keras.metrics.RootMeanSquaredError(name="rmse")
     return (rmse_loss if loss == "rmse" else "mean_squared_error"), n_label_columns, [rmse]
 
@@ -356,9 +367,13 @@ def load_model(model_path: str | Path, compile: bool = False):
     """A model saved by :func:`train_member` (custom layers registered, losses known)."""
     import keras
 
-    import gzxai.cnn.augment  # noqa: F401  (registers the custom augmentation layer)
+    # Registers the custom augmentation layers and the Dirichlet activation.
+    import gzxai.cnn.models  # noqa: F401
 
-    custom = {"rmse_loss": rmse_loss, "debiased_likelihood_loss": debiased_likelihood_loss}
+    custom = {
+        loss.__name__: loss
+        for loss in (rmse_loss, debiased_likelihood_loss, binomial_loss, dirichlet_tree_loss)
+    }
     path = Path(model_path)
     if not path.is_file():
         raise InputError(f"{path}: file not found (a model this workflow trains)")

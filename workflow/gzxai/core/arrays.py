@@ -1,6 +1,7 @@
-"""The one reader-writer of gzxai's array files (image shards, saliency maps), checked
-against their contracts (:data:`gzxai.core.contracts.IMAGE_SHARD`, :data:`SALIENCY_MAPS`)
-on write and on read, and the image index built from the shards.
+"""The one reader-writer of gzxai's array files (image shards, saliency maps, vote samples),
+checked against their contracts (:data:`gzxai.core.contracts.IMAGE_SHARD`,
+:data:`SALIENCY_MAPS`, :data:`VOTE_SAMPLES`) on write and on read, and the image index built
+from the shards.
 
 Arrays are stored uncompressed in ``.npz`` files: images are already uint8, and compression
 costs more time than it saves space.
@@ -78,6 +79,26 @@ def shard_ids(path: str | Path) -> np.ndarray:
     if problem:
         raise InputError(f"{path}: {problem}; not a file this stage wrote: delete it")
     return ids
+
+
+def read_vote_samples(paths: Sequence[str | Path]) -> dict[str, np.ndarray]:
+    """ids, samples and single outputs of a vote model's sample files, concatenated."""
+    parts = [read(c.VOTE_SAMPLES, path) for path in paths]
+    return {key: np.concatenate([p[key] for p in parts]) for key in ("ids", "samples", "single")}
+
+
+def write_vote_samples(
+    ids: np.ndarray, samples: np.ndarray, single: np.ndarray, path: str | Path
+) -> None:
+    write(
+        c.VOTE_SAMPLES,
+        {
+            "ids": np.asarray(ids, np.int64),
+            "samples": np.asarray(samples, np.float32),
+            "single": np.asarray(single, np.float32),
+        },
+        path,
+    )
 
 
 def read_by_id(shard_paths: Sequence[str | Path], ids) -> np.ndarray:

@@ -264,6 +264,25 @@ SALIENCY_MAPS = NpzSpec(
     unique="ids",
 )  # fmt: skip
 
+VOTE_SAMPLES = NpzSpec(
+    name="vote samples",
+    description="results/votes/<model>/samples/shard-<k>.npz: a vote model's MC-dropout "
+    "predictions for every galaxy of one GZ2 image shard",
+    arrays=(
+        ArraySpec("ids", "int64", ("n",), "dr7objid of the shard's galaxies"),
+        ArraySpec(
+            "samples", "float32", ("n", "outputs", "T"),
+            "T passes, each with its own dropout mask and view: softmax (ρ̂, 1 − ρ̂) of a "
+            "binomial model, or the 37 Dirichlet concentrations of the tree model",
+        ),
+        ArraySpec(
+            "single", "float32", ("n", "outputs"),
+            "the single network (dropout off) on the first pass's view: 'without MC'",
+        ),
+    ),
+    unique="ids",
+)  # fmt: skip
+
 MEASUREMENTS = TableSpec(
     name="measurements",
     description="results/bars/measurements/run-{run}/shard-{NNN}.parquet: one length per "

@@ -64,5 +64,6 @@ def _value(hint: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(hint) and isinstance(value, Mapping):
         return _build(hint, value)
     if typing.get_origin(hint) is tuple and isinstance(value, list):
-        return tuple(value)
+        items = typing.get_args(hint)[:1]
+        return tuple(_value(items[0], v) for v in value) if items else tuple(value)
     return value

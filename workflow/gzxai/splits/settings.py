@@ -24,6 +24,7 @@ SPLITS = {
     ),
     "direct": SplitOf("bars", True, "bar galaxies: the direct CNN's train/val/test"),
     "bars": SplitOf("bars", False, "every bar galaxy: validation (Table 2) or test"),
+    "votes": SplitOf("gz2", True, "imaged GZ2 galaxies: the vote models' train/val/test"),
 }
 
 
@@ -44,5 +45,6 @@ class SplitSettings(Settings):
             "members": config["splits"],
             "classifiers": config["bias"]["classifier"],
             "direct": config["direct"],
+            "votes": config["votes"],
         }[name]
         return cls(name, config["seed"], block["validation_fraction"], block["test_fraction"])

@@ -4,7 +4,10 @@
 same maps and checks that every length agrees. ``python -m gzxai benchmark smoothgrad``
 times :func:`gzxai.explain.smoothgrad.smoothgrad` against tf-keras-vis 0.8.7 (``pip install
 '.[bench]'``) on the same model and image, after checking that both give the same map with
-N = 1 and σ = 0. Each merges its result into a JSON file (default ``results/benchmarks.json``).
+N = 1 and σ = 0. ``python -m gzxai benchmark mc`` times the vote models' MC inference, T
+passes batched into one call per batch of galaxies, against a loop of T ``model.predict``
+calls on the same model, galaxies and draws, after checking that both give the same samples.
+Each merges its result into a JSON file (default ``results/benchmarks.json``).
 """
 
 from __future__ import annotations
@@ -154,6 +157,114 @@ def cnn_throughput(default_config: Path, configfiles: list[str], threads: int) -
     for path in configfiles:
         update_config(config, yaml.safe_load(Path(path).read_text()))
     return cnn_benchmark(config, threads=threads)
+
+
+def mc_benchmark(
+    default_config: Path,
+    configfiles: list[str],
+    *,
+    model_path: Path | None,
+    shard: Path | None,
+    threads: int,
+    n_galaxies: int = 512,
+    repeats: int = 2,
+) -> dict:
+    """Views per second of batched MC dropout and of T ``predict`` calls, and their ratio.
+
+    The model is the trained one at ``model_path`` if it exists, else the configured vote
+    model with random weights (the cost does not depend on the weights); the galaxies are the
+    first of ``shard`` if it exists, else random images of the GZ2 shards' size.
+    """
+    import yaml
+    from snakemake.utils import update_config
+
+    from gzxai.cnn.train import configure_tensorflow, load_model
+    from gzxai.core.arrays import read_shard
+    from gzxai.studies.throughput import forward_flops, matmul_peak
+    from gzxai.votes.mc import MonteCarlo, pass_seeds
+    from gzxai.votes.settings import PredictionSettings
+
+    config = yaml.safe_load(default_config.read_text())
+    for path in configfiles:
+        update_config(config, yaml.safe_load(Path(path).read_text()))
+    settings = PredictionSettings.from_config(config)
+    configure_tensorflow(threads, settings.seed)
+    if model_path is not None and model_path.is_file():
+        model, source = load_model(model_path), str(model_path)
+    else:
+        model, source = _untrained_vote_model(config), "untrained (random weights)"
+    size = int(model.input.shape[1])
+    if shard is not None and shard.is_file():
+        images = read_shard(shard)["images"][:n_galaxies]
+    else:
+        rng = np.random.default_rng(0)
+        images = rng.integers(0, 256, (n_galaxies, size, size, 3), dtype=np.uint8)
+    mc, batch = MonteCarlo(model), settings.batch_size
+    batches = [images[i : i + batch] for i in range(0, len(images), batch)]
+    seeds = [pass_seeds(settings.seed, 0, b, settings.passes) for b in range(len(batches))]
+
+    def batched() -> np.ndarray:
+        return np.concatenate([mc.samples(x, s) for x, s in zip(batches, seeds, strict=True)])
+
+    def looped() -> np.ndarray:
+        return mc.looped_samples(images, seeds, batch)
+
+    peak, flops = matmul_peak(threads), forward_flops(model)
+    timings, outputs = {}, {}
+    for name, call in (("batched", batched), ("looped", looped)):
+        outputs[name] = call()  # trace and warm up
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(repeats):
+            call()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        views = repeats * len(images) * settings.passes
+        timings[name] = {
+            "views_per_second": views / wall,
+            "cpu_over_wall": cpu / wall,
+            "fraction_of_matmul_peak": views / wall * flops / peak,
+        }
+    return {
+        "model": source,
+        "galaxies": len(images),
+        "passes": settings.passes,
+        "batch_size": batch,
+        "threads": threads,
+        "matmul_peak_gflop_per_second": peak / 1e9,
+        "forward_mflop_per_view": flops / 1e6,
+        "batched": timings["batched"],
+        "looped_predict": timings["looped"],
+        "speedup": timings["batched"]["views_per_second"] / timings["looped"]["views_per_second"],
+        "max_abs_difference": float(np.abs(outputs["batched"] - outputs["looped"]).max()),
+    }
+
+
+def _untrained_vote_model(config: dict):
+    from gzxai.cnn.augment import augment_from_config
+    from gzxai.cnn.models import ModelConfig, build_model
+    from gzxai.votes.settings import vote_training
+
+    settings = vote_training(config, "smooth")
+    return build_model(
+        ModelConfig.from_config(settings.model),
+        settings.image_size,
+        2,
+        augment_from_config(settings.training["augment"]),
+        settings.seed,
+    )
+
+
+def describe_mc(result: dict) -> str:
+    return (
+        f"MC dropout ({result['model']}, {result['galaxies']} galaxies × T = "
+        f"{result['passes']}, batch {result['batch_size']}): batched "
+        f"{result['batched']['views_per_second']:.0f} views/s (CPU/wall "
+        f"{result['batched']['cpu_over_wall']:.2f}, "
+        f"{result['batched']['fraction_of_matmul_peak']:.0%} of the "
+        f"{result['matmul_peak_gflop_per_second']:.0f} GFLOP/s matmul peak), T predict calls "
+        f"{result['looped_predict']['views_per_second']:.0f} views/s "
+        f"({result['looped_predict']['fraction_of_matmul_peak']:.0%}), ratio "
+        f"{result['speedup']:.1f}x; samples differ by at most {result['max_abs_difference']:.1e}"
+    )
 
 
 def describe_bars(result: dict) -> str:

@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=study)
 
     p = commands.add_parser("benchmark", help="speed against reference implementations")
-    p.add_argument("what", choices=["bars", "smoothgrad", "cnn", "all"])
+    p.add_argument("what", choices=["bars", "smoothgrad", "cnn", "mc", "all"])
     p.add_argument("--samples", type=int, default=64, help="SmoothGrad N")
     p.add_argument(
         "--maps-from",
@@ -39,6 +39,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="cnn: TF threads")
     p.add_argument(
         "--configfile", nargs="*", default=[], help="cnn: config files merged over the default"
+    )
+    p.add_argument(
+        "--vote-model",
+        default="results/votes/smooth/model.keras",
+        help="mc: a trained vote model (an untrained one of the configured size if absent)",
+    )
+    p.add_argument(
+        "--vote-shard",
+        default="results/images/gz2/shard-000.npz",
+        help="mc: its galaxies (random images if absent)",
     )
     p.add_argument("--out", default="results/benchmarks.json")
     p.set_defaults(func=benchmark)
@@ -88,6 +98,16 @@ def benchmark(args: argparse.Namespace) -> None:
         result = benchmarks.smoothgrad_benchmark(size=args.size, n_samples=args.samples)
         benchmarks.record("smoothgrad", result, Path(args.out))
         print(benchmarks.describe_smoothgrad(result))
+    if args.what in ("mc", "all"):
+        result = benchmarks.mc_benchmark(
+            REPO / "config" / "config.yaml",
+            args.configfile,
+            model_path=Path(args.vote_model),
+            shard=Path(args.vote_shard),
+            threads=args.threads,
+        )
+        benchmarks.record("mc_dropout", result, Path(args.out))
+        print(benchmarks.describe_mc(result))
 
 
 def run_times(args: argparse.Namespace) -> None:

@@ -45,3 +45,16 @@ def binary_targets(gz2: pd.DataFrame, question: BinaryQuestion) -> pd.DataFrame:
         index=pd.Index(gz2["dr7objid"].to_numpy(np.int64), name="dr7objid"),
     )
     return targets[targets["n"] >= question.min_votes]
+
+
+def tree_targets(gz2: pd.DataFrame, tree: DecisionTree | None = None) -> pd.DataFrame:
+    """The raw counts of all 37 answers (int64, tree order) by dr7objid, for the galaxies with
+    at least one vote for the first question (the Dirichlet model's targets)."""
+    tree = tree or load_tree()
+    columns = tree.gz2_columns("count")
+    counts = gz2[columns].to_numpy(np.int64)
+    targets = pd.DataFrame(
+        counts, columns=columns, index=pd.Index(gz2["dr7objid"].to_numpy(np.int64), name="dr7objid")
+    )
+    first = tree.answer_slices()[tree.flow_order()[0].gz2]
+    return targets[counts[:, first].sum(axis=1) > 0]
