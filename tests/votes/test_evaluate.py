@@ -81,6 +81,8 @@ def test_the_settings_come_from_the_config_and_survive_json(default_config):
     assert bar.training["loss"] == "binomial" and bar.training["augment"]["zoom"] == [1.7, 1.9]
     tree = vote_training(default_config, "tree")
     assert tree.training["loss"] == "dirichlet" and tree.model["output"] == "dirichlet"
+    # votes.tree.training overrides votes.training for the tree model alone.
+    assert tree.training["max_epochs"] == 15 and bar.training["max_epochs"] == 40
 
 
 def test_the_shipped_share_of_undecided_real_votes_is_what_the_real_file_gives():
@@ -98,3 +100,13 @@ def test_the_shipped_share_of_undecided_real_votes_is_what_the_real_file_gives()
 def test_the_share_of_undecided_votes_counts_fractions_strictly_inside():
     k, n = np.array([2, 5, 8, 1, 3]), np.array([10, 10, 10, 5, 10])
     assert evaluate.intermediate_share(k, n) == pytest.approx(2 / 4)  # 0.2 and 0.8 excluded
+
+
+def test_an_undefined_coverage_error_is_none_not_nan():
+    table = pd.DataFrame(
+        {"epsilon": [0.02, 0.02], "expected": [0.3, 0.5], "actual": [0, 0],
+         "coverage_error": [np.nan, np.nan], "mode": list(evaluate.MODES)}
+    )  # fmt: skip
+    errors = evaluate.coverage_errors(table)
+    assert errors == {"without_mc": {"0.02": None}, "with_mc": {"0.02": None}}
+    assert evaluate.mc_lowers_error(errors) == {"0.02": None}

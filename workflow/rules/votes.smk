@@ -83,7 +83,11 @@ rule evaluate_votes:
     input:
         **vote_files.evaluation_inputs(config, TRUTH),
     output:
-        **vote_files.question_tables(config),
+        **{
+            name: report(path, caption="../report/votes_tables.rst", category="Vote models")
+            for name, path in vote_files.question_tables(config, "csv").items()
+        },
+        **vote_files.question_tables(config, "md"),
         **synthetic_only(truth="results/votes/truth.csv"),
         **{
             name: report(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gzxai.core.tables import number
 from gzxai.core.trees import DecisionTree
 from gzxai.votes.calibration import (
     EPSILONS,
@@ -126,23 +127,26 @@ def intermediate_share(k: np.ndarray, n: np.ndarray, min_votes: int = 10) -> flo
     return float(np.mean((fraction > low) & (fraction < high))) if keep.any() else float("nan")
 
 
-def coverage_errors(table: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """{mode: {ε: coverage error}} of one model and question's calibration table."""
+def coverage_errors(table: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    """{mode: {ε: coverage error}} of one model and question's calibration table (None where
+    no test galaxy lies within ε: eq. 13 is undefined)."""
     return {
         mode: {
-            f"{r.epsilon:g}": float(r.coverage_error)
+            f"{r.epsilon:g}": None if np.isnan(r.coverage_error) else float(r.coverage_error)
             for r in table[table["mode"] == mode].itertuples()
         }
         for mode in MODES
     }
 
 
-def mc_lowers_error(errors: dict[str, dict[str, float]]) -> dict[str, bool]:
-    """Whether |coverage error| with MC is below that without, at each ε (the paper: yes)."""
-    return {
-        eps: bool(abs(errors["with_mc"][eps]) < abs(errors["without_mc"][eps]))
-        for eps in errors["with_mc"]
-    }
+def mc_lowers_error(errors: dict[str, dict[str, float | None]]) -> dict[str, bool | None]:
+    """Whether |coverage error| with MC is below that without, at each ε (the paper: yes);
+    None where either is undefined."""
+    lowers = {}
+    for eps, with_mc in errors["with_mc"].items():
+        without = errors["without_mc"][eps]
+        lowers[eps] = None if None in (with_mc, without) else bool(abs(with_mc) < abs(without))
+    return lowers
 
 
 def markdown_table(question: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -153,7 +157,7 @@ def markdown_table(question: str, tables: dict[str, pd.DataFrame]) -> pd.DataFra
         for mode in MODES:
             part = table[table["mode"] == mode].set_index("epsilon")["coverage_error"]
             rows[f"{model}, {mode.replace('_', ' ')} (%)"] = [
-                f"{100 * part.loc[e]:.1f}" for e in EPSILONS
+                number(100 * part.loc[e], ".1f") for e in EPSILONS
             ]
     paper = PAPER_COVERAGE_ERROR.get(question)
     if paper:

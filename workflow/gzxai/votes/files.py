@@ -42,13 +42,12 @@ def samples_argument(config: dict) -> str:
     return " ".join(f"{m}={','.join(sample_paths(config, m))}" for m in VOTE_MODELS)
 
 
-def question_tables(config: dict) -> dict[str, str]:
-    """Tables 1, 2, ... (CSV and Markdown), one per question in the config's order."""
-    tables = {}
-    for number, name in enumerate(config["votes"]["questions"], start=1):
-        tables[f"table_{name}"] = f"results/votes/table{number}_{name}.csv"
-        tables[f"markdown_{name}"] = f"results/votes/table{number}_{name}.md"
-    return tables
+def question_tables(config: dict, suffix: str) -> dict[str, str]:
+    """Tables 1, 2, ... (``csv`` or ``md``), one per question in the config's order."""
+    return {
+        f"table_{name}_{suffix}": f"results/votes/table{number}_{name}.{suffix}"
+        for number, name in enumerate(config["votes"]["questions"], start=1)
+    }
 
 
 def example_figures(config: dict) -> dict[str, str]:

@@ -32,6 +32,8 @@ def vote_training(config: dict, model: str) -> TrainingSettings:
     crop = votes["tree"] if model == TREE_MODEL else votes["questions"][model]
     view = {**votes["view"], "zoom": crop["zoom"], "random_crop": crop["random_crop"]}
     training = merge_training(config["training"], votes["training"])
+    if model == TREE_MODEL:
+        training = merge_training(training, votes["tree"].get("training", {}))
     head = {"output": "dirichlet"} if model == TREE_MODEL else {"output": "softmax"}
     return TrainingSettings(
         model={**votes["model"], **head},

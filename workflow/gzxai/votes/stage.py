@@ -48,6 +48,11 @@ def run_evaluate(
     for number, question in enumerate(settings.questions, start=1):
         targets = binary_targets(table, question)
         ids = targets.index.intersection(test)
+        if not len(ids):
+            raise InputError(
+                f"{gz2}: no test galaxy has N ≥ {question.min_votes} votes for "
+                f"'{question.name}': raise votes.test_fraction"
+            )
         k, n = targets.loc[ids, "k"].to_numpy(), targets.loc[ids, "n"].to_numpy()
         entry: dict = {
             "n_test": len(ids),
