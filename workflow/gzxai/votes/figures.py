@@ -45,24 +45,27 @@ def posterior_examples(
 
 
 def calibration_curves(curves: pd.DataFrame, path: str | Path) -> None:
-    """Fig. 6: expected and actual counts within ε, per question; each model with and
-    without MC dropout."""
+    """Fig. 6: expected (with and without MC dropout) and actual counts within ε of each
+    model's prediction, per question."""
     questions = list(dict.fromkeys(curves["question"]))
     figure, axes = plt.subplots(1, len(questions), figsize=(5.5 * len(questions), 4.2))
     axes = np.atleast_1d(axes)
     colours = {"binomial": "tab:green", "dirichlet": "tab:purple"}
     for axis, question in zip(axes, questions, strict=True):
         part = curves[curves["question"] == question]
-        actual = part[(part["model"] == part["model"].iloc[0]) & (part["mode"] == "with_mc")]
-        axis.plot(actual["epsilon"], actual["actual"], color="black", label="actual")
         for (model, mode), group in part.groupby(["model", "mode"], sort=False):
+            colour = colours.get(model, "tab:blue")
             axis.plot(
                 group["epsilon"],
                 group["expected"],
-                color=colours.get(model, "tab:blue"),
+                color=colour,
                 linestyle="-" if mode == "with_mc" else "--",
                 label=f"expected: {model}, {mode.replace('_', ' ')}",
             )
+            if mode == "with_mc":
+                # Each model's actual count: within ε of its own prediction.
+                axis.plot(group["epsilon"], group["actual"], color=colour, linestyle=":",
+                          linewidth=2, label=f"actual: {model}")  # fmt: skip
         axis.set_title(question)
         axis.set_xlabel("maximum error ε (vote fraction)")
         axis.set_ylabel("galaxies within ε")
