@@ -62,7 +62,8 @@ def test_the_run_times_table_has_every_rule_that_ran(workdir):
         "synthesize", "catalogue", "catalogue_summary", "resize", "split", "train", "predict",
         "ensemble", "fit_bias_theta", "label_bias", "train_bias_classifier",
         "predict_bias_classifier", "evaluate_bias", "saliency", "measure_bars", "select_bars",
-        "train_direct", "evaluate_bars", "bar_figures",
+        "train_direct", "evaluate_bars", "bar_figures", "train_vote_model", "predict_votes",
+        "evaluate_votes",
     }  # fmt: skip
     assert rules.set_index("rule").loc["resize", "jobs"] == 4
     assert rules.set_index("rule").loc["train", "stage"] == "train"
@@ -131,9 +132,9 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     assert run.returncode == 0, run.stdout[-2000:]
     jobs = _planned_jobs(run.stdout)
     assert jobs == {
-        "resize": 4, "catalogue_summary": 3, "split": 3, "train": 3, "predict": 3, "ensemble": 1,
+        "resize": 4, "catalogue_summary": 3, "split": 4, "train": 3, "predict": 3, "ensemble": 1,
         "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
-        **BAR_STAGE, "saliency": 6, "train_direct": 1, "run_times": 1, "all": 1,
+        **BAR_STAGE, "saliency": 6, "train_direct": 1, **VOTE_STAGE, "run_times": 1, "all": 1,
     }  # fmt: skip
 
 
@@ -151,6 +152,25 @@ def test_a_changed_member_setting_retrains_that_member_only(workdir):
 
 #: Jobs after the saliency maps (tiny config: 1 shard, 2 runs).
 BAR_STAGE = {"measure_bars": 2, "select_bars": 1, "evaluate_bars": 1, "bar_figures": 1}
+#: The vote models' jobs (tiny config: 1 GZ2 shard, 3 models).
+VOTE_STAGE = {"train_vote_model": 3, "predict_votes": 3, "evaluate_votes": 1}
+
+
+def test_more_mc_passes_redo_the_vote_samples_but_no_training(workdir):
+    run = snakemake(workdir, "-n", overrides={"votes": {"mc_passes": 5}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {
+        "predict_votes": 3, "evaluate_votes": 1, "run_times": 1, "all": 1,
+    }  # fmt: skip
+
+
+def test_a_vote_question_setting_retrains_that_model_only(workdir):
+    overrides = {"votes": {"questions": {"bar": {"min_votes": 12}}}}
+    run = snakemake(workdir, "-n", overrides=overrides)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {
+        "train_vote_model": 1, "predict_votes": 1, "evaluate_votes": 1, "run_times": 1, "all": 1,
+    }  # fmt: skip
 
 
 def test_a_changed_measurement_setting_never_reruns_training_or_saliency(workdir):
