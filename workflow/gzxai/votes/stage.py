@@ -67,37 +67,18 @@ def run_evaluate(
             if name not in models:
                 continue
             samples_, single = _rows(models[name], ids, f"{name} model")
+            summary["mc_passes"] = int(samples_.shape[2])
             predictions = evaluate.question_predictions(
                 samples_, single, n, question, tree if kind == "dirichlet" else None
             )
-            summary["mc_passes"] = int(samples_.shape[2])
-            calibration = evaluate.calibration(predictions, k)
-            tables[kind] = calibration
-            calibration_rows.append(calibration.assign(question=question.name, model=kind))
-            curve_rows.append(
-                evaluate.calibration(predictions, k, evaluate.CURVE_EPSILONS).assign(
-                    question=question.name, model=kind
-                )
+            rho = None if true_rho is None else true_rho.loc[ids, _rho_column(question)]
+            tables[kind], curve, entry["models"][kind] = _judged(
+                predictions, k, n, rho, settings.credible_interval
             )
-            errors = evaluate.coverage_errors(calibration)
-            result = {
-                "coverage_error": errors,
-                "mc_lowers_coverage_error": evaluate.mc_lowers_error(errors),
-            }
-            if true_rho is not None:
-                column = f"rho_{question.task}_{question.answer}"
-                result["truth"] = evaluate.truth_comparison(
-                    predictions,
-                    k,
-                    n,
-                    true_rho.loc[ids, column].to_numpy(),
-                    settings.credible_interval,
-                )
-            entry["models"][kind] = result
+            calibration_rows.append(tables[kind].assign(question=question.name, model=kind))
+            curve_rows.append(curve.assign(question=question.name, model=kind))
             if kind == "binomial":
-                distributions[question.name] = _distribution(
-                    predictions, k, n, true_rho, ids, question
-                )
+                distributions[question.name] = _distribution(predictions, k, n, rho)
                 _examples(
                     predictions, ids, k, n, shards, question.name, number, settings, figures_dir
                 )
@@ -121,6 +102,33 @@ def run_evaluate(
     return summary
 
 
+def _judged(
+    predictions: evaluate.QuestionPredictions,
+    k: np.ndarray,
+    n: np.ndarray,
+    true_rho: pd.Series | None,
+    interval: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """One model on one question: its calibration table (the paper's ε), its curve (ε in
+    [0, 0.5]) and its summary entry, with the truth comparison where the truth is known."""
+    calibration = evaluate.calibration(predictions, k)
+    curve = evaluate.calibration(predictions, k, evaluate.CURVE_EPSILONS)
+    errors = evaluate.coverage_errors(calibration)
+    result: dict = {
+        "coverage_error": errors,
+        "mc_lowers_coverage_error": evaluate.mc_lowers_error(errors),
+    }
+    if true_rho is not None:
+        result["truth"] = evaluate.truth_comparison(
+            predictions, k, n, true_rho.to_numpy(), interval
+        )
+    return calibration, curve, result
+
+
+def _rho_column(question) -> str:
+    return f"rho_{question.task}_{question.answer}"
+
+
 def _true_rho(truth: str | Path | None) -> pd.DataFrame | None:
     if truth is None:
         return None
@@ -142,11 +150,11 @@ def _rows(
     return arrays["samples"][rows].astype(np.float64), arrays["single"][rows].astype(np.float64)
 
 
-def _distribution(predictions, k, n, true_rho, ids, question) -> dict[str, np.ndarray]:
+def _distribution(predictions, k, n, true_rho: pd.Series | None) -> dict[str, np.ndarray]:
     rho = predictions.rho_samples.mean(axis=1)
     values = {"observed_rho": k / n, "rho": rho, "k": k, "k_hat": np.rint(n * rho)}
     if true_rho is not None:
-        values["true_rho"] = true_rho.loc[ids, f"rho_{question.task}_{question.answer}"].to_numpy()
+        values["true_rho"] = true_rho.to_numpy()
     return values
 
 
