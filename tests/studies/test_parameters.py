@@ -50,24 +50,38 @@ def test_a_setting_starts_from_hard_links_of_the_base_run(tmp_path):
 
 
 def test_a_bias_run_becomes_one_row_of_the_bias_study(tmp_path):
+    def interval(estimate, low, high):
+        return {"estimate": estimate, "low": low, "high": high}
+
     summary = {
-        "theta": {"theta": 41.2, "theta_std": 1.1, "injected": 40.0},
-        "cv18": {
-            "labels (GZ2 votes)": {"mean": 0.30, "std": 0.03},
-            "naive classifier": {"mean": 0.25, "std": 0.03},
-            "debiased classifier": {"mean": 0.20, "std": 0.02},
-            "true classes": {"mean": 0.19, "std": 0.02},
+        "theta": {"theta": 10.52, "theta_std": 0.16, "injected": 11.25},
+        "n_test": 3500,
+        "verdict": {
+            "n_true_disks": 2200,
+            "low_minus_high": {
+                "labels (GZ2 votes)": interval(0.5, 0.45, 0.55),
+                "naive classifier": interval(0.4, 0.35, 0.46),
+            },
+            "smooth_fraction_of_true_disks": {
+                "debiased classifier": {"lowest α tercile": interval(0.05, 0.03, 0.07)}
+            },
+            "naive_minus_debiased_lowest_tercile": interval(0.6, 0.55, 0.65),
+            "claim_1_naive_inherits_bias": {"holds": True},
+            "claim_2_debiasing_removes_bias": {"holds": False},
+            "cv18_minus_truth": {
+                "naive classifier": {"difference": 0.05, "low": 0.01, "high": 0.09},
+                "debiased classifier": {"difference": -0.01, "low": -0.03, "high": 0.02},
+            },
         },
-        "debiased_below_naive": {"naive_minus_debiased": 0.05, "interval_95": [0.02, 0.08]},
     }
     path = tmp_path / parameters.BIAS_SUMMARY
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(summary))
-    pd.DataFrame(
-        {"labels": ["naive classifier", "debiased classifier"], "accuracy_vs_truth": [0.4, 0.99]}
-    ).to_csv(path.with_name("classifier_bias.csv"), index=False)
-    row = parameters.STAGES["bias"].collect("theta_40", tmp_path)
-    assert (row["cv18_naive"], row["cv18_debiased"], row["low"]) == (0.25, 0.20, 0.02)
-    table = parameters.markdown_bias(pd.DataFrame([{**row, "description": "θ = 40"}]))
-    assert "| theta_40 | θ = 40 | 41.2 ± 1.1 (40) | 0.300 | 0.250 | 0.200 | 0.190 |" in table
-    assert "| +0.050 [+0.020, +0.080] | 0.400, 0.990 | – |" in table
+    row = parameters.STAGES["bias"].collect("galaxies_3000", tmp_path)
+    assert row["n_true_disks"] == 2200 and row["claim_1_naive_inherits_bias"] is True
+    table = parameters.markdown_bias(pd.DataFrame([{**row, "description": "3,000 galaxies"}]))
+    assert "| galaxies_3000 | 3,000 galaxies | 10.52 ± 0.16 (11.25) | 3500 (2200) |" in table
+    assert "| +0.400 [+0.350, +0.460] | +0.050 [+0.030, +0.070] |" in table
+    assert (
+        "| holds | does not hold | +0.050 [+0.010, +0.090] | -0.010 [-0.030, +0.020] | – |" in table
+    )

@@ -88,30 +88,61 @@ def test_population_geometry_and_classes(default_config):
     assert ((bars["bar_pa_deg"] - 90).abs() < 5).any()
 
 
-def test_flux_limited_galaxies_sit_beyond_the_hoyle_volume_and_within_the_flux_limit(
-    default_config,
-):
+def flux_limited_config(default_config: dict, **changes):
+    from gzxai.synthetic.population import FluxLimitedConfig
+
+    block = {**default_config["synthetic"]["flux_limited"], **changes}
+    return FluxLimitedConfig.from_config(block)
+
+
+def test_gz2_part_follows_the_gz2_selection_beyond_the_hoyle_volume(default_config):
     from gzxai.core.units import cosmology
-    from gzxai.synthetic.population import (
-        FluxLimitedConfig,
-        draw_flux_limited,
-        hoyle_volume_limit,
-    )
+    from gzxai.synthetic.population import draw_flux_limited, hoyle_volume_limit
 
     cfg = population_config(default_config)
-    flux = FluxLimitedConfig(n_galaxies=3000, r_mag_limit=17.0)
+    flux = flux_limited_config(default_config, n_galaxies=3000)
     pop = draw_flux_limited(cfg, flux, 5)
     assert len(pop) == 3000
     assert hoyle_volume_limit() == pytest.approx(0.06)
-    assert (pop["redshift"] > 0.06).all()
+    assert (pop["redshift"] > 0.06).all() and (pop["redshift"] <= 0.25).all()
+    assert (pop["petro_r90_arcsec"] >= 3.0).all()
     cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
     apparent = pop["abs_mag_r"] + cosmo.distmod(pop["redshift"].to_numpy()).value
     assert apparent.max() <= 17.0 + 1e-6
-    # Uniform in comoving volume up to the limit: most galaxies sit near their horizon, and
-    # the survey favours luminous galaxies, which are seen through a larger volume.
+    # A flux-limited sample piles up near its limit and favours luminous galaxies.
     assert np.median(apparent) > 16.0
     near = draw_population(cfg, 5)
     assert pop["abs_mag_r"].median() < near["abs_mag_r"].median() - 0.3
-    assert pop["alpha"].median() < 0.7 * near["alpha"].median()
-    a_fainter = draw_flux_limited(cfg, FluxLimitedConfig(3000, 16.0), 5)
+    a_fainter = draw_flux_limited(cfg, flux_limited_config(default_config, n_galaxies=3000,
+                                                           r_mag_limit=16.0), 5)  # fmt: skip
     assert a_fainter["redshift"].median() < pop["redshift"].median()
+
+
+def test_gz2_part_has_sdss_sizes_and_seeing(default_config):
+    """Half-light radii on Shen et al. (2003)'s relation per type, with its scatter; the PSF
+    width's quartiles those of SDSS r-band fields; α far below the Hoyle galaxies'."""
+    from gzxai.core.units import cosmology
+    from gzxai.synthetic.population import draw_flux_limited, shen2003_ln_scatter
+    from gzxai.synthetic.priors import shen2003_median_r50
+    from gzxai.synthetic.survey import size_check
+
+    cfg = population_config(default_config)
+    pop = draw_flux_limited(cfg, flux_limited_config(default_config, n_galaxies=4000), 9)
+    cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
+    ratios = size_check(pop, cosmo)
+    for kind in ("disk", "smooth"):
+        assert 0.8 <= ratios[kind] <= 1.25, (kind, ratios)
+    disks = pop[pop["true_class"] == "disk"]
+    r50_kpc = (
+        disks["petro_r50_arcsec"]
+        * cosmo.kpc_proper_per_arcmin(disks["redshift"].to_numpy()).value
+        / 60.0
+    )
+    log_ratio = np.log(r50_kpc / shen2003_median_r50(disks["abs_mag_r"].to_numpy()))
+    # The r ≥ 3″ cut trims the small end a little; the scatter stays near Shen's.
+    expected = np.median(shen2003_ln_scatter(disks["abs_mag_r"].to_numpy()))
+    assert 0.75 * expected < log_ratio.std() < 1.15 * expected
+    quartiles = np.quantile(pop["psf_fwhm_arcsec"], [0.25, 0.5, 0.75])
+    np.testing.assert_allclose(quartiles, [1.30, 1.43, 1.58], rtol=0.03)
+    near = draw_population(cfg, 9)
+    assert pop["alpha"].median() < 0.5 * near["alpha"].median()

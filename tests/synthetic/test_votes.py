@@ -11,8 +11,9 @@ from ..conftest import small_config
 
 @pytest.fixture(scope="module")
 def big_survey(default_config):
-    """Votes for 20,000 galaxies (no pixels): enough to see the injected bias."""
-    cfg = SurveyConfig.from_config(small_config(default_config, 20_000))
+    """Votes for 20,000 galaxies (no pixels), half of them in the GZ2 part, where α is
+    GZ2-like: enough to see the injected bias."""
+    cfg = SurveyConfig.from_config(small_config(default_config, 10_000, flux_limited=10_000))
     return cfg, draw_survey(cfg)
 
 

@@ -148,7 +148,18 @@ rule evaluate_bias:
                 "results/figures/sersic_smooth_cumulative.png",
                 caption="../report/sersic_smooth.rst",
                 category="Resolution bias",
-            )
+            ),
+            verdict_figure=report(
+                "results/figures/disks_called_smooth.png",
+                caption="../report/disks_called_smooth.rst",
+                category="Resolution bias",
+            ),
+            verdict_table=report(
+                "results/bias/disks_called_smooth.csv",
+                caption="../report/disks_called_smooth.rst",
+                category="Resolution bias",
+            ),
+            accuracy_by_alpha="results/bias/accuracy_by_alpha.csv",
         ),
         table=report(
             "results/bias/classifier_bias.csv",

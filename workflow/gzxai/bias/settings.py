@@ -54,12 +54,30 @@ class LabelBiasSettings(Settings):
 
 
 @dataclass(frozen=True)
+class VerdictSettings(Settings):
+    """Medina's claims against the truth: α bins of the figure, bootstrap draws, and the
+    smooth fraction of poorly resolved true disks that counts as "close to zero"."""
+
+    alpha_bins: int
+    bootstrap: int
+    close_to_zero: float
+
+    @classmethod
+    def from_config(cls, config: dict) -> VerdictSettings:
+        return cls(**config["bias"]["verdict"])
+
+
+@dataclass(frozen=True)
 class EvaluationSettings(Settings):
-    """The classifiers' evaluation: a new CV18 setting re-evaluates without retraining."""
+    """The classifiers' evaluation: a new CV18 or verdict setting re-evaluates without
+    retraining."""
 
     seed: int
     cv18: Cv18Settings
+    verdict: VerdictSettings
 
     @classmethod
     def from_config(cls, config: dict) -> EvaluationSettings:
-        return cls(config["seed"], Cv18Settings.from_config(config))
+        return cls(
+            config["seed"], Cv18Settings.from_config(config), VerdictSettings.from_config(config)
+        )

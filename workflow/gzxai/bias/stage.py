@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gzxai.bias import classifier, resolution
+from gzxai.bias import classifier, resolution, verdict
 from gzxai.bias.settings import EvaluationSettings, LabelBiasSettings, ThetaSettings
 from gzxai.core.io import write_csv, write_json, write_text
 from gzxai.core.splits import read_split
@@ -137,6 +137,52 @@ def summary(theta: Mapping, table: pd.DataFrame, differences: pd.DataFrame, n_te
     return result
 
 
+def _verdict(
+    test: pd.DataFrame,
+    known: pd.DataFrame,
+    sets: Mapping[str, np.ndarray],
+    result: Mapping,
+    settings: EvaluationSettings,
+    out: Path,
+    figures_out: Path,
+) -> dict:
+    """Medina's two claims against the truth (:mod:`gzxai.bias.verdict`): the per-bin table,
+    the accuracy per α tercile, the figure, and the numbers and words for the summary."""
+    from gzxai.bias import figures
+
+    v = settings.verdict
+    disks = (known["true_class"] == "disk").to_numpy()
+    alpha = test["alpha"].to_numpy()
+    calls = {name: values[disks] for name, values in sets.items() if name != classifier.TRUTH}
+    per_bin = verdict.disks_called_smooth(
+        alpha[disks], calls, v.alpha_bins, v.bootstrap, settings.seed
+    )
+    accuracy = verdict.accuracy_by_tercile(alpha, sets)
+    write_csv(per_bin, out / "disks_called_smooth.csv")
+    write_csv(accuracy, out / "accuracy_by_alpha.csv")
+    figures.disks_called_smooth(
+        per_bin,
+        float(known["theta"].iloc[0]),
+        result["theta"]["theta"],
+        figures_out / "disks_called_smooth.png",
+    )
+    claims = verdict.claims(alpha[disks], calls, v.bootstrap, settings.seed, v.close_to_zero)
+    cv18_minus_truth = {
+        row["a"]: {"difference": row["difference"], "low": row["low"], "high": row["high"]}
+        for row in result["cv18_differences"]
+        if row["b"] == classifier.TRUTH
+    }
+    return {
+        **claims,
+        "cv18_minus_truth": cv18_minus_truth,
+        "accuracy_vs_truth_by_alpha_tercile": {
+            name: dict(zip(rows["alpha_tercile"], rows["accuracy_vs_truth"], strict=True))
+            for name, rows in accuracy.groupby("labelling", sort=False)
+        },
+        "in_words": verdict.sentences(claims),
+    }
+
+
 def run_evaluate(
     *,
     gz2: str,
@@ -174,11 +220,12 @@ def run_evaluate(
     out, figures_out = Path(out_dir), Path(figures_dir)
     write_csv(table, out / "classifier_bias.csv")
     write_text(classifier.markdown(table, differences), out / "classifier_bias.md")
-    write_json(result, out / "summary.json")
     if known is not None:
+        result["verdict"] = _verdict(test, known, sets, result, settings, out, figures_out)
         sersic = known["sersic_n"].to_numpy()
         samples = {name: sersic[values == 1] for name, values in sets.items()}
         figures.cumulative_sersic(samples, figures_out / "sersic_smooth_cumulative.png")
+    write_json(result, out / "summary.json")
     images = read_by_id(shards, test.index.to_numpy()).astype(np.float32) / 255.0
     maps = {}
     for kind, model_path in zip(classifier.KINDS, models, strict=True):

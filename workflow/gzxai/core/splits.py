@@ -39,6 +39,28 @@ def assign_splits(
     )
 
 
+UNUSED = "unused"
+#: Salt of the subsample hash, so that membership is independent of the split's parts.
+_SUBSAMPLE_SALT = np.uint64(0xD1B54A32D192ED03)
+
+
+def subsample(ids: np.ndarray, seed: int, size: int | None) -> np.ndarray:
+    """Whether each galaxy is among ``size`` chosen by a hash of (id, seed) (all if None).
+
+    The chosen galaxies are those of smallest hash, so a smaller sample is part of every
+    larger one and a galaxy's part never changes with the sample size.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    if size is None or size >= len(ids):
+        return np.ones(len(ids), dtype=bool)
+    with np.errstate(over="ignore"):
+        keyed = ids.astype(np.uint64) + np.uint64(seed) * _SUBSAMPLE_SALT
+    order = np.argsort(_mix(keyed), kind="stable")
+    chosen = np.zeros(len(ids), dtype=bool)
+    chosen[order[:size]] = True
+    return chosen
+
+
 def validation_or_test(ids: np.ndarray, seed: int, validation_fraction: float) -> pd.Series:
     """'validation' or 'test' for each galaxy, a function of (id, seed) alone (the bar
     catalogue's split: the maps come from members trained on other galaxies)."""

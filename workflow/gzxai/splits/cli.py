@@ -46,6 +46,8 @@ def split(args: argparse.Namespace) -> None:
         parts = splits.assign_splits(
             ids, settings.seed, settings.validation_fraction, settings.test_fraction
         )
+        chosen = splits.subsample(ids, settings.seed, settings.sample_size)
+        parts = np.where(chosen, parts, splits.UNUSED)
     splits.write_split(ids, parts, key, args.out)
     log.info("%s split: %s", args.name, pd.Series(parts).value_counts().to_dict())
 

@@ -34,6 +34,8 @@ class SplitSettings(Settings):
     seed: int
     validation_fraction: float
     test_fraction: float
+    #: At most this many galaxies take part (the rest are "unused"); None: all.
+    sample_size: int | None = None
 
     @classmethod
     def from_config(cls, config: dict, name: str) -> SplitSettings:
@@ -47,4 +49,10 @@ class SplitSettings(Settings):
             "direct": config["direct"],
             "votes": config["votes"],
         }[name]
-        return cls(name, config["seed"], block["validation_fraction"], block["test_fraction"])
+        return cls(
+            name,
+            config["seed"],
+            block["validation_fraction"],
+            block["test_fraction"],
+            block.get("galaxies"),
+        )

@@ -191,46 +191,66 @@ def _seconds(work: Path) -> float | None:
 
 
 def collect_bias(name: str, work: Path) -> dict:
-    """One row of the bias study from a run directory's bias summary."""
+    """One row of the bias study from a run directory's bias summary: θ, the verdict against
+    the truth (synthetic survey) and the cost."""
     summary = json.loads((work / BIAS_SUMMARY).read_text())
-    cv18 = {label: value["mean"] for label, value in summary["cv18"].items()}
-    table = pd.read_csv(work / BIAS_SUMMARY.with_name("classifier_bias.csv")).set_index("labels")
-    truth_accuracy = table.get("accuracy_vs_truth", pd.Series(dtype=float))
-    verdict = summary.get("debiased_below_naive", {})
-    low, high = verdict.get("interval_95", [None, None])
-    return {
+    verdict = summary.get("verdict", {})
+    row = {
         "setting": name,
         "theta": summary["theta"]["theta"],
         "theta_std": summary["theta"]["theta_std"],
         "injected_theta": summary["theta"].get("injected"),
-        "cv18_labels": cv18.get("labels (GZ2 votes)"),
-        "cv18_naive": cv18.get("naive classifier"),
-        "cv18_debiased": cv18.get("debiased classifier"),
-        "cv18_truth": cv18.get("true classes"),
-        "accuracy_naive": truth_accuracy.get("naive classifier"),
-        "accuracy_debiased": truth_accuracy.get("debiased classifier"),
-        "naive_minus_debiased": verdict.get("naive_minus_debiased"),
-        "low": low,
-        "high": high,
+        "n_test": summary["n_test"],
+        "n_true_disks": verdict.get("n_true_disks"),
         "seconds": _seconds(work),
     }
+    low_minus_high = verdict.get("low_minus_high", {})
+    for key, label in (("labels", "labels (GZ2 votes)"), ("naive", "naive classifier")):
+        row[f"{key}_low_minus_high"] = low_minus_high.get(label)
+    fractions = verdict.get("smooth_fraction_of_true_disks", {})
+    row["debiased_lowest"] = fractions.get("debiased classifier", {}).get("lowest α tercile")
+    row["naive_minus_debiased_lowest"] = verdict.get("naive_minus_debiased_lowest_tercile")
+    for claim in ("claim_1_naive_inherits_bias", "claim_2_debiasing_removes_bias"):
+        row[claim] = verdict.get(claim, {}).get("holds")
+    minus_truth = verdict.get("cv18_minus_truth", {})
+    for key, label in (("naive", "naive classifier"), ("debiased", "debiased classifier")):
+        row[f"cv18_{key}_minus_truth"] = minus_truth.get(label)
+    return row
+
+
+def _interval(value: dict | None) -> str:
+    """'+0.123 [+0.100, +0.150]' from an estimate and its interval (– when missing)."""
+    if not isinstance(value, dict):
+        return tables.MISSING
+    estimate = value.get("estimate", value.get("difference"))
+    return f"{estimate:+.3f} [{value['low']:+.3f}, {value['high']:+.3f}]"
+
+
+def _verdict_word(holds: bool | None) -> str:
+    return tables.MISSING if holds is None else ("holds" if holds else "does not hold")
 
 
 def markdown_bias(table: pd.DataFrame) -> str:
     header = [
-        "setting", "what changes", "θ fit (injected)", "CV18 labels", "CV18 naive",
-        "CV18 debiased", "CV18 truth", "naive − debiased [95%]",
-        "accuracy vs truth: naive, debiased", "wall time",
+        "setting", "what changes", "θ fit (injected)", "test galaxies (true disks)",
+        "labels: low − high α tercile", "naive: low − high", "debiased, lowest tercile",
+        "naive − debiased, lowest tercile", "claim 1", "claim 2",
+        "CV18 naive − truth", "CV18 debiased − truth", "wall time",
     ]  # fmt: skip
     rows = []
     for r in table.to_dict("records"):
         injected = "" if r["injected_theta"] is None else f" ({r['injected_theta']:g})"
+        disks = "" if r["n_true_disks"] is None else f" ({r['n_true_disks']})"
         rows.append(
-            [r["setting"], r["description"], f"{r['theta']:.1f} ± {r['theta_std']:.1f}{injected}"]
-            + [tables.number(r[k]) for k in ("cv18_labels", "cv18_naive", "cv18_debiased")]
-            + [tables.number(r["cv18_truth"])]
-            + [f"{r['naive_minus_debiased']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]"]
-            + [f"{tables.number(r['accuracy_naive'])}, {tables.number(r['accuracy_debiased'])}"]
+            [r["setting"], r["description"], f"{r['theta']:.2f} ± {r['theta_std']:.2f}{injected}"]
+            + [f"{r['n_test']}{disks}"]
+            + [_interval(r[k]) for k in ("labels_low_minus_high", "naive_low_minus_high")]
+            + [_interval(r[k]) for k in ("debiased_lowest", "naive_minus_debiased_lowest")]
+            + [
+                _verdict_word(r[k])
+                for k in ("claim_1_naive_inherits_bias", "claim_2_debiasing_removes_bias")
+            ]
+            + [_interval(r[k]) for k in ("cv18_naive_minus_truth", "cv18_debiased_minus_truth")]
             + [_wall_time(r)]
         )
     return tables.markdown(header, rows)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import astropy.units as u
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from gzxai.core.units import (
     GZ2_SCALE_PER_R90,
@@ -132,16 +132,46 @@ def draw_population(cfg: PopulationConfig, seed: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FluxLimitedConfig:
-    """The ``synthetic.flux_limited`` block: GZ2 galaxies beyond the Hoyle volume."""
+    """The ``synthetic.flux_limited`` block: the GZ2 main sample beyond the Hoyle volume."""
 
     n_galaxies: int
     r_mag_limit: float
+    min_r90_arcsec: float
+    max_redshift: float
+    schechter_m_star: float
+    schechter_alpha: float
+    psf_fwhm_quartiles_arcsec: tuple[float, float, float]
+
+    @classmethod
+    def from_config(cls, block: dict) -> FluxLimitedConfig:
+        return cls(
+            **{**block, "psf_fwhm_quartiles_arcsec": tuple(block["psf_fwhm_quartiles_arcsec"])}
+        )
+
+    @property
+    def seeing(self) -> Seeing:
+        """The log-normal seeing whose median and quartiles are the configured ones."""
+        low, median, high = self.psf_fwhm_quartiles_arcsec
+        sigma_dex = np.log10(high / low) / (2.0 * stats.norm.ppf(0.75))
+        return Seeing(median_arcsec=median, sigma_dex=float(sigma_dex))
+
+
+@dataclass(frozen=True)
+class Seeing:
+    """Log-normal PSF FWHM: median in arcsec, scatter in dex."""
+
+    median_arcsec: float
+    sigma_dex: float
 
 
 #: Separates the flux-limited galaxies' draws from the volume-limited population's.
 _FLUX_LIMITED_STREAM = 11
-#: Redshift grid for the flux limit and the comoving volume (beyond any r ≤ 17 galaxy here).
-_Z_GRID = np.linspace(0.0, 1.0, 4001)
+#: Absolute-magnitude grid of the luminosity function: far brighter than any galaxy drawn.
+_MAG_GRID_BRIGHTEST = -25.5
+_GRID_POINTS = 4001
+#: Shen et al. (2003) eq. (16) with their Table 1 r-band values: the scatter of ln R50 about
+#: the median relation, larger for faint galaxies. Applied to early and late types alike.
+SHEN2003_SCATTER = {"sigma1": 0.48, "sigma2": 0.25, "m0": -20.52}
 
 
 def hoyle_volume_limit() -> float:
@@ -149,58 +179,97 @@ def hoyle_volume_limit() -> float:
     return float(priors_mod.load()["quantiles"]["redshift"][-1])
 
 
-def draw_flux_limited(cfg: PopulationConfig, flux: FluxLimitedConfig, seed: int) -> pd.DataFrame:
-    """Galaxies of a flux-limited sample (r ≤ ``r_mag_limit``) beyond the Hoyle volume.
+def shen2003_ln_scatter(abs_mag_r: np.ndarray) -> np.ndarray:
+    """σ(ln R50) at M_r (Shen et al. 2003 eq. 16)."""
+    s = SHEN2003_SCATTER
+    m = np.asarray(abs_mag_r, float)
+    return s["sigma2"] + (s["sigma1"] - s["sigma2"]) / (1.0 + 10 ** (-0.8 * (m - s["m0"])))
 
-    GZ2 is flux-limited (all spectroscopic galaxies with r ≤ 17.0, Hart et al. 2016), while
-    the copula describes the Hoyle catalogue, volume-limited at z ≤ 0.06. Beyond z = 0.06 a
-    galaxy of absolute magnitude M is seen out to z_max(M), where its apparent magnitude
-    reaches the limit (no K-correction). Galaxies are drawn from the copula with probability
-    proportional to their accessible comoving volume V(z_max) − V(0.06), their redshift
-    uniformly in that volume; everything else (structure, PSF, resolution α) follows as for
-    the volume-limited population. Being further away they are smaller on the sky: lower α.
+
+def schechter_cumulative(magnitudes: np.ndarray, m_star: float, alpha: float) -> np.ndarray:
+    """Number of galaxies brighter than each of the ascending ``magnitudes`` (arbitrary norm).
+
+    φ(M) ∝ 10^(0.4(α+1)(M*−M)) exp(−10^(0.4(M*−M))), integrated with the trapezoid rule.
+    """
+    x = 10 ** (0.4 * (m_star - magnitudes))
+    density = x ** (alpha + 1.0) * np.exp(-x)
+    steps = 0.5 * (density[1:] + density[:-1]) * np.diff(magnitudes)
+    return np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def draw_redshift_magnitude(
+    flux: FluxLimitedConfig, cosmo, z_low: float, n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(z, M_r) of ``n`` galaxies of a flux-limited sample with z in (z_low, max_redshift].
+
+    The number density is the Schechter function times the comoving volume element, cut at
+    m_r = M_r + DM(z) ≤ ``r_mag_limit`` (no K-correction): z from its marginal n(z) ∝
+    dV/dz · Φ(< M_lim(z)), then M_r from the luminosity function truncated at M_lim(z), both by
+    inverting cumulative distributions on fine grids.
+    """
+    z_grid = np.linspace(z_low, flux.max_redshift, _GRID_POINTS)
+    m_limit = flux.r_mag_limit - cosmo.distmod(z_grid).value
+    m_grid = np.linspace(_MAG_GRID_BRIGHTEST, float(m_limit.max()), _GRID_POINTS)
+    brighter = schechter_cumulative(m_grid, flux.schechter_m_star, flux.schechter_alpha)
+    seen = np.interp(m_limit, m_grid, brighter)
+    n_of_z = cosmo.differential_comoving_volume(z_grid).value * seen
+    z_cdf = np.concatenate([[0.0], np.cumsum(0.5 * (n_of_z[1:] + n_of_z[:-1]) * np.diff(z_grid))])
+    redshift = np.interp(rng.uniform(size=n) * z_cdf[-1], z_cdf, z_grid)
+    limit_count = np.interp(np.interp(redshift, z_grid, m_limit), m_grid, brighter)
+    abs_mag = np.interp(rng.uniform(size=n) * limit_count, brighter, m_grid)
+    return redshift, abs_mag
+
+
+def draw_flux_limited(cfg: PopulationConfig, flux: FluxLimitedConfig, seed: int) -> pd.DataFrame:
+    """Galaxies of the GZ2 main sample beyond the Hoyle volume, with SDSS sizes and seeing.
+
+    GZ2 is flux-limited (Willett et al. 2013 §2: Petrosian m_r ≤ 17.0, petroR90_r ≥ 3″,
+    0.0005 < z < 0.25), while the copula describes the Hoyle catalogue, volume-limited at
+    z ≤ 0.06. Beyond z = 0.06 redshift and M_r follow the luminosity function in the
+    flux-limited volume (:func:`draw_redshift_magnitude`); the half-light radius follows Shen
+    et al. (2003)'s size–luminosity relation for the galaxy's type (early for smooth, late
+    for disks) with their log-normal scatter; the seeing follows the SDSS r-band PSF width
+    distribution. Galaxies smaller than ``min_r90_arcsec`` are rejected and redrawn. The bar
+    shape (length over petroR90, width over length) comes from the copula's marginals.
     """
     rng = np.random.default_rng([seed, _FLUX_LIMITED_STREAM])
     priors = priors_mod.load()
     cosmo = cosmology(cfg.cosmology_h0, cfg.cosmology_omega_m)
     z_low = hoyle_volume_limit()
-    grid = _Z_GRID[z_low <= _Z_GRID]
-    distance_modulus = cosmo.distmod(grid).value
-    volume = cosmo.comoving_volume(grid).to_value(u.Mpc**3)
-
-    def accessible_volume(abs_mag: np.ndarray) -> np.ndarray:
-        z_max = np.interp(flux.r_mag_limit - abs_mag, distance_modulus, grid)
-        return np.interp(z_max, grid, volume) - volume[0]
-
-    levels = np.asarray(priors["quantile_levels"])
-    brightest = np.interp(cfg.quantile_clip, levels, priors["quantiles"]["abs_mag_r"])
-    reference = accessible_volume(np.array([brightest]))[0]
-    if reference <= 0:
+    if flux.max_redshift <= z_low:
         raise ValueError(
-            f"synthetic.flux_limited.r_mag_limit = {flux.r_mag_limit} sees no galaxy beyond "
-            f"the Hoyle volume (z > {z_low})"
+            f"synthetic.flux_limited.max_redshift = {flux.max_redshift} is inside the Hoyle "
+            f"volume (z ≤ {z_low})"
         )
     accepted: list[pd.DataFrame] = []
     while sum(len(a) for a in accepted) < flux.n_galaxies:
-        batch = priors_mod.sample(priors, 4 * flux.n_galaxies, rng, clip=cfg.quantile_clip)
-        weight = accessible_volume(batch["abs_mag_r"].to_numpy()) / reference
-        accepted.append(batch[rng.uniform(size=len(batch)) < weight])
-    drawn = pd.concat(accepted, ignore_index=True).head(flux.n_galaxies)
-    shell = rng.uniform(size=len(drawn)) * accessible_volume(drawn["abs_mag_r"].to_numpy())
-    drawn["redshift"] = np.interp(volume[0] + shell, volume, grid)
-    return _structure(cfg, drawn, rng)
+        batch = max(64, int(1.2 * (flux.n_galaxies - sum(len(a) for a in accepted))))
+        drawn = priors_mod.sample(priors, batch, rng, clip=cfg.quantile_clip)
+        drawn["redshift"], drawn["abs_mag_r"] = draw_redshift_magnitude(
+            flux, cosmo, z_low, batch, rng
+        )
+        galaxies = _structure(cfg, drawn, rng, seeing=flux.seeing, shen_sizes=True)
+        accepted.append(galaxies[galaxies["petro_r90_arcsec"] >= flux.min_r90_arcsec])
+    return pd.concat(accepted, ignore_index=True).head(flux.n_galaxies)
 
 
 def _structure(
-    cfg: PopulationConfig, drawn: pd.DataFrame, rng: np.random.Generator
+    cfg: PopulationConfig,
+    drawn: pd.DataFrame,
+    rng: np.random.Generator,
+    seeing: Seeing | None = None,
+    shen_sizes: bool = False,
 ) -> pd.DataFrame:
     """Class, structure, sizes, PSF and α of galaxies with the copula variables ``drawn``.
 
-    The draws happen in one fixed order (class and shape, sizes and seeing, then the bar and
-    the other features): the order is part of what the seed reproduces.
+    ``seeing`` defaults to the population block's; ``shen_sizes`` replaces the copula's
+    petroR90 with Shen et al. (2003)'s half-light radius for the galaxy's type and M_r. The
+    draws happen in one fixed order (class and shape, sizes and seeing, then the bar and the
+    other features): the order is part of what the seed reproduces.
     """
+    seeing = seeing or Seeing(cfg.psf_fwhm_median_arcsec, cfg.psf_fwhm_sigma_dex)
     shape = _shapes(cfg, len(drawn), rng)
-    sizes = _sizes(cfg, drawn, shape, rng)
+    sizes = _sizes(cfg, drawn, shape, rng, seeing, shen_sizes)
     features = _features(cfg, drawn, shape, sizes, rng)
     return pd.DataFrame(
         {
@@ -272,7 +341,12 @@ def _shapes(cfg: PopulationConfig, n: int, rng: np.random.Generator) -> dict[str
 
 
 def _sizes(
-    cfg: PopulationConfig, drawn: pd.DataFrame, shape: dict, rng: np.random.Generator
+    cfg: PopulationConfig,
+    drawn: pd.DataFrame,
+    shape: dict,
+    rng: np.random.Generator,
+    seeing: Seeing,
+    shen_sizes: bool,
 ) -> dict[str, np.ndarray]:
     """Radii on the sky and in kpc, pixel scale, seeing and the resolution α."""
     n = len(drawn)
@@ -283,10 +357,20 @@ def _sizes(
     # Scale every profile so that its petroR90 spans R90_PX pixels, as GZ2 cutouts do.
     px_per_unit = R90_PX / radii["r90"]
     redshift = drawn["redshift"].to_numpy()
-    r90_kpc_drawn = cfg.size_scale * 10 ** drawn["log10_petro_r90_kpc"].to_numpy() * u.kpc
-    size_arcsec = kpc_to_angle(r90_kpc_drawn, redshift, cosmo)
-    r90_arcsec = size_arcsec.to_value(u.arcsec)
-    if cfg.alpha_independent_of_class:
+    psf_fwhm = seeing.median_arcsec * 10 ** rng.normal(0.0, seeing.sigma_dex, n)
+    if shen_sizes:
+        abs_mag = drawn["abs_mag_r"].to_numpy()
+        median_r50 = np.where(
+            shape["smooth"],
+            priors_mod.shen2003_median_r50(abs_mag, early_type=True),
+            priors_mod.shen2003_median_r50(abs_mag, early_type=False),
+        )
+        r50_kpc = median_r50 * np.exp(shen2003_ln_scatter(abs_mag) * rng.standard_normal(n))
+        r90_kpc_drawn = cfg.size_scale * r50_kpc * (radii["r90"] / radii["r50"]) * u.kpc
+    else:
+        r90_kpc_drawn = cfg.size_scale * 10 ** drawn["log10_petro_r90_kpc"].to_numpy() * u.kpc
+    r90_arcsec = kpc_to_angle(r90_kpc_drawn, redshift, cosmo).to_value(u.arcsec)
+    if cfg.alpha_independent_of_class and not shen_sizes:
         # The drawn size fixes the Petrosian radius a pure exponential disk of that petroR90
         # would have, whatever the profile: α then carries no class information, which is
         # the assumption of the θ fit (Medina 2023 §4.4). Concentrated (smooth) profiles get
@@ -296,7 +380,6 @@ def _sizes(
         r90_arcsec = r90_arcsec * petro_over_r90 * radii["r90"] / radii["petro_rad"]
     r90_kpc = angle_to_kpc(r90_arcsec * u.arcsec, redshift, cosmo).to_value(u.kpc)
     pixel_scale = GZ2_SCALE_PER_R90.value * r90_arcsec
-    psf_fwhm = cfg.psf_fwhm_median_arcsec * 10 ** rng.normal(0.0, cfg.psf_fwhm_sigma_dex, n)
     petro_rad_arcsec = radii["petro_rad"] * px_per_unit * pixel_scale
     # A star's Petrosian radius is set by the PSF alone (about one FWHM for a Gaussian).
     petro_rad_arcsec = np.where(shape["kind"] == "star", psf_fwhm, petro_rad_arcsec)

@@ -80,7 +80,7 @@ class SurveyConfig:
         return cls(
             seed=int(config["seed"]),
             population=PopulationConfig.from_config(synthetic["population"], conventions),
-            flux_limited=FluxLimitedConfig(**synthetic["flux_limited"]),
+            flux_limited=FluxLimitedConfig.from_config(synthetic["flux_limited"]),
             render=RenderConfig.from_config(synthetic["render"]),
             votes=VoteConfig.from_config(synthetic["volunteers"], synthetic["bias"]),
             hoyle=HoyleConfig(**synthetic["hoyle"]),
@@ -225,8 +225,32 @@ def write_survey(cfg: SurveyConfig, root: Path, threads: int = 1, progress: bool
         "flux_limited_beyond_hoyle_volume": int((~truth["in_kaggle"]).sum()),
         "bias_flipped": int(truth["bias_flipped"].sum()),
         "theta": cfg.votes.theta,
-        "alpha_quartiles": np.quantile(truth["alpha"], [0.25, 0.5, 0.75]).round(2).tolist(),
+        "alpha_quartiles": _quartiles(truth["alpha"]),
         "r50_over_shen2003": size_check(truth, cosmology(h0, om)),
+        "volume_limited": _part_summary(truth[truth["in_kaggle"]], cosmology(h0, om)),
+        "gz2_part_beyond_hoyle_volume": _part_summary(
+            truth[~truth["in_kaggle"]], cosmology(h0, om)
+        ),
+    }
+
+
+def _quartiles(values: pd.Series, digits: int = 2) -> list[float]:
+    return np.quantile(values, [0.25, 0.5, 0.75]).round(digits).tolist() if len(values) else []
+
+
+def _part_summary(part: pd.DataFrame, cosmo: FLRW) -> dict:
+    """Size, resolution and bias of one part of the survey (for comparison with GZ2's)."""
+    disks = part["true_class"] == "disk"
+    return {
+        "n_galaxies": len(part),
+        "alpha_quartiles": _quartiles(part["alpha"]),
+        "alpha_quartiles_disks": _quartiles(part.loc[disks, "alpha"]),
+        "redshift_quartiles": _quartiles(part["redshift"], digits=3),
+        "psf_fwhm_arcsec_quartiles": _quartiles(part["psf_fwhm_arcsec"]),
+        "r50_over_shen2003": size_check(part, cosmo),
+        "disks_flipped_fraction": round(float(part.loc[disks, "bias_flipped"].mean()), 4)
+        if disks.any()
+        else None,
     }
 
 
