@@ -32,6 +32,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/bias.smk"
 include: "workflow/rules/bars.smk"
 include: "workflow/rules/votes.smk"
+include: "workflow/rules/active.smk"
 include: "workflow/rules/runtimes.smk"
 
 

@@ -113,6 +113,9 @@ COMPARED = [
     "results/catalogues/gz2.parquet",
     "results/votes/calibration.csv",
     "results/votes/truth.csv",
+    "results/active/smooth/repeat-0/sets.parquet",
+    "results/active/smooth/curves.csv",
+    "results/active/smooth/label_saving_vs_fraction.csv",
 ]
 
 
@@ -144,6 +147,8 @@ def test_the_analysis_rules_of_the_tiny_dag_run_without_tensorflow(
         "select_bars",
         "evaluate_bars",
         "evaluate_votes",
+        "active_sets",
+        "evaluate_active",
     } <= ran
     assert ran <= set(rules)
     for name in COMPARED:

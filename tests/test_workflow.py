@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -63,7 +64,7 @@ def test_the_run_times_table_has_every_rule_that_ran(workdir):
         "ensemble", "fit_bias_theta", "label_bias", "train_bias_classifier",
         "predict_bias_classifier", "evaluate_bias", "saliency", "measure_bars", "select_bars",
         "train_direct", "evaluate_bars", "bar_figures", "train_vote_model", "predict_votes",
-        "evaluate_votes",
+        "evaluate_votes", "active_sets", "active_iteration", "evaluate_active",
     }  # fmt: skip
     assert rules.set_index("rule").loc["resize", "jobs"] == 4
     assert rules.set_index("rule").loc["train", "stage"] == "train"
@@ -101,7 +102,7 @@ def test_the_dag_trains_the_members_and_the_ensemble(workdir):
 
 def test_the_dag_fits_the_bias_theta(workdir):
     theta = json.loads((workdir / "results" / "bias" / "theta.json").read_text())
-    assert theta["injected_theta"] == 20.0
+    assert theta["injected_theta"] == 11.25
     assert theta["n_galaxies"] > 40
     assert np.isfinite(theta["theta"])
     bias = pd.read_csv(workdir / "results" / "bias" / "label_bias.csv")
@@ -112,14 +113,25 @@ def test_the_dag_fits_the_bias_theta(workdir):
         "labels (GZ2 votes)", "naive classifier", "debiased classifier", "true classes"
     ]  # fmt: skip
     summary = json.loads((workdir / "results" / "bias" / "summary.json").read_text())
-    assert summary["theta"]["injected"] == 20.0
+    assert summary["theta"]["injected"] == 11.25
     assert set(summary["cv18"]) == set(classifiers["labels"])
     assert summary["n_test"] > 10
     verdict = summary["debiased_below_naive"]
     low, high = verdict["interval_95"]
     assert low <= verdict["naive_minus_debiased"] <= high
     assert verdict["holds"] == (verdict["naive_minus_debiased"] > 0)
+    claims = summary["verdict"]
+    assert claims["n_true_disks"] >= 3 and len(claims["in_words"]) == 2
+    for claim in ("claim_1_naive_inherits_bias", "claim_2_debiasing_removes_bias"):
+        assert isinstance(claims[claim]["holds"], bool)
+    per_bin = pd.read_csv(workdir / "results" / "bias" / "disks_called_smooth.csv")
+    assert set(per_bin["labelling"]) == {"labels (GZ2 votes)", "naive classifier",
+                                         "debiased classifier"}  # fmt: skip
+    assert per_bin["n_disks"].sum() == 3 * claims["n_true_disks"]
+    accuracy = pd.read_csv(workdir / "results" / "bias" / "accuracy_by_alpha.csv")
+    assert set(accuracy["alpha_tercile"]) == {"lowest", "middle", "highest"}
     for figure in (
+        "disks_called_smooth.png",
         "grad_cam_classifiers.png",
         "sersic_smooth_cumulative.png",
         "smooth_fraction_vs_alpha.png",
@@ -170,6 +182,39 @@ def test_a_vote_question_setting_retrains_that_model_only(workdir):
     assert run.returncode == 0, run.stdout[-2000:]
     assert _planned_jobs(run.stdout) == {
         "train_vote_model": 1, "predict_votes": 1, "evaluate_votes": 1, "run_times": 1, "all": 1,
+    }  # fmt: skip
+
+
+def test_more_active_iterations_run_only_the_new_ones(workdir):
+    """An iteration never sees how many iterations or repeats there are."""
+    run = snakemake(workdir, "-n", overrides={"active": {"iterations": 3, "repeats": 2}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    # Iteration 2 of repeat 0 for each strategy, and all 3 of repeat 1 (and its sets).
+    assert _planned_jobs(run.stdout) == {
+        "active_sets": 1, "active_iteration": 2 + 2 * 3, "evaluate_active": 1,
+        "run_times": 1, "all": 1,
+    }  # fmt: skip
+
+
+def test_a_changed_active_smoothing_reruns_only_the_campaign_evaluation(workdir):
+    run = snakemake(workdir, "-n", overrides={"active": {"lowess_frac": 0.5}})
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {"evaluate_active": 1, "run_times": 1, "all": 1}
+
+
+def test_a_killed_campaign_resumes_at_its_last_finished_iteration(workdir, tmp_path):
+    """A copy of the finished run whose last BALD iteration never finished: only that
+    iteration and the evaluation are planned."""
+    copy = tmp_path / "run"
+    for part in ("results", ".snakemake/metadata"):
+        shutil.copytree(workdir / part, copy / part, copy_function=os.link)
+    last = copy / "results" / "active" / "smooth" / "bald" / "repeat-0" / "iteration-1"
+    for path in last.iterdir():
+        path.unlink()
+    run = snakemake(copy, "-n")
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert _planned_jobs(run.stdout) == {
+        "active_iteration": 1, "evaluate_active": 1, "run_times": 1, "all": 1,
     }  # fmt: skip
 
 
@@ -325,3 +370,27 @@ def test_the_dag_measures_bar_lengths_and_evaluates_them(workdir):
     assert set(direct["split"]) <= {"train", "val", "test"} and len(direct) == len(bars)
     for figure in ("fig1_saliency_answers.png", "fig3_bar_isolation.png", "fig4_bar_lengths.png"):
         assert (results / "figures" / figure).stat().st_size > 1000
+
+
+def test_the_dag_runs_the_active_campaign_for_both_strategies(workdir):
+    root = workdir / "results" / "active" / "smooth"
+    summary = json.loads((root / "summary.json").read_text())
+    assert summary["strategies"] == ["bald", "random"]
+    assert (summary["repeats"], summary["iterations"]) == (1, 2)
+    curves = pd.read_csv(root / "curves.csv")
+    assert len(curves) == 4 and curves["rmse_vs_true_rho"].notna().all()
+    roles = pd.read_parquet(root / "repeat-0" / "sets.parquet").set_index("dr7objid")["role"]
+    evaluation = set(roles.index[roles == "evaluation"])
+    for strategy in ("bald", "random"):
+        first, second = (root / strategy / "repeat-0" / f"iteration-{i}" for i in (0, 1))
+        start = set(roles.index[roles == "initial"])
+        acquired = set(pd.read_parquet(first / "acquired.parquet")["dr7objid"])
+        assert len(acquired) == 6 and not acquired & (evaluation | start)
+        after = set(pd.read_parquet(first / "labelled.parquet")["dr7objid"])
+        assert after == start | acquired
+        metrics = json.loads((second / "metrics.json").read_text())
+        assert metrics["n_labelled"] == len(after)
+    bald = pd.read_parquet(root / "bald" / "repeat-0" / "iteration-0" / "acquired.parquet")
+    assert (bald["bald"] >= 0).all()
+    for name in ("curves", "acquired", "informative"):
+        assert (workdir / "results" / "figures" / f"active_smooth_{name}.png").is_file()

@@ -77,11 +77,19 @@ def test_a_bias_run_becomes_one_row_of_the_bias_study(tmp_path):
     path = tmp_path / parameters.BIAS_SUMMARY
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(summary))
+    jobs = tmp_path / "results" / "benchmarks"
+    for rule, job, seconds in [("train_bias_classifier", "naive", 200.0),
+                               ("evaluate_bias", "job", 40.0), ("split", "classifiers", 2.0),
+                               ("split", "votes", 500.0), ("train", "vgg16", 900.0)]:  # fmt: skip
+        (jobs / rule).mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"s": [seconds], "cpu_time": [seconds], "max_rss": [1.0]}).to_csv(
+            jobs / rule / f"{job}.tsv", sep="\t", index=False
+        )
     row = parameters.STAGES["bias"].collect("galaxies_3000", tmp_path)
+    assert row["bias_job_seconds"] == 242.0  # the bias stage and its split, nothing else
     assert row["n_true_disks"] == 2200 and row["claim_1_naive_inherits_bias"] is True
     table = parameters.markdown_bias(pd.DataFrame([{**row, "description": "3,000 galaxies"}]))
     assert "| galaxies_3000 | 3,000 galaxies | 10.52 ± 0.16 (11.25) | 3500 (2200) |" in table
     assert "| +0.400 [+0.350, +0.460] | +0.050 [+0.030, +0.070] |" in table
-    assert (
-        "| holds | does not hold | +0.050 [+0.010, +0.090] | -0.010 [-0.030, +0.020] | – |" in table
-    )
+    claims = "| holds | does not hold | +0.050 [+0.010, +0.090] | -0.010 [-0.030, +0.020] |"
+    assert f"{claims} 4.0 min | – |" in table

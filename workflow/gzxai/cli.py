@@ -30,6 +30,7 @@ STAGES = (
     "bias",
     "bars",
     "votes",
+    "active",
     "studies",
 )
 

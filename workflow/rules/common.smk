@@ -4,6 +4,7 @@
 from pathlib import Path
 
 from gzxai.cli import command_code
+from gzxai.active.files import summaries as active_summaries
 from gzxai.core import paths
 from gzxai.core.paths import image_index, split_file
 from gzxai.core.contracts import CANONICAL_TABLES
@@ -63,6 +64,7 @@ def final_outputs():
         "results/bars/summary.json",
         "results/figures/fig3_bar_isolation.png",
         "results/votes/summary.json",
+        *active_summaries(config),
     ]
     if SYNTHETIC:
         outputs.append("results/sources/synthetic.summary.json")

@@ -84,7 +84,9 @@ rule evaluate_votes:
         **vote_files.evaluation_inputs(config, TRUTH),
     output:
         **{
-            name: report(path, caption="../report/votes_tables.rst", category="Vote models")
+            name: report(
+                path, caption="../report/votes_tables.rst", category="Vote models"
+            )
             for name, path in vote_files.question_tables(config, "csv").items()
         },
         **vote_files.question_tables(config, "md"),

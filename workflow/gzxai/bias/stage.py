@@ -17,6 +17,7 @@ import pandas as pd
 
 from gzxai.bias import classifier, resolution, verdict
 from gzxai.bias.settings import EvaluationSettings, LabelBiasSettings, ThetaSettings
+from gzxai.core.errors import InputError
 from gzxai.core.io import write_csv, write_json, write_text
 from gzxai.core.splits import read_split
 
@@ -154,9 +155,14 @@ def _verdict(
     disks = (known["true_class"] == "disk").to_numpy()
     alpha = test["alpha"].to_numpy()
     calls = {name: values[disks] for name, values in sets.items() if name != classifier.TRUTH}
-    per_bin = verdict.disks_called_smooth(
-        alpha[disks], calls, v.alpha_bins, v.bootstrap, settings.seed
-    )
+    if disks.sum() < verdict.MIN_DISKS:
+        raise InputError(
+            f"{disks.sum()} true disks among the {len(test)} test galaxies of the bias "
+            f"classifiers: the verdict needs at least {verdict.MIN_DISKS}"
+        )
+    # A tiny survey may hold fewer test disks than bins: one bin per disk at most.
+    n_bins = min(v.alpha_bins, int(disks.sum()))
+    per_bin = verdict.disks_called_smooth(alpha[disks], calls, n_bins, v.bootstrap, settings.seed)
     accuracy = verdict.accuracy_by_tercile(alpha, sets)
     write_csv(per_bin, out / "disks_called_smooth.csv")
     write_csv(accuracy, out / "accuracy_by_alpha.csv")

@@ -20,6 +20,8 @@ from gzxai.bias.classifier import LABELS, TRUTH, classification_scores, classifi
 
 NAIVE, DEBIASED = classifier_name("naive"), classifier_name("debiased")
 LOW, HIGH = "lowest α tercile", "highest α tercile"
+#: Fewest true test disks the terciles are computed from (one per tercile).
+MIN_DISKS = 3
 #: Percentiles of the 95% bootstrap intervals.
 INTERVAL = (2.5, 97.5)
 

@@ -71,20 +71,39 @@ class TrainingConfig:
 class ShardStream:
     """Labelled images of one split, streamed shard by shard from the resized shards."""
 
+    #: A split whose images fit in this many bytes is read from the shards once and kept:
+    #: a small training set (active learning, a few hundred galaxies) would otherwise reread
+    #: every shard in every epoch.
+    CACHE_BYTES = 256 * 2**20
+
     def __init__(self, shard_paths: Sequence[Path], labels: pd.DataFrame, image_size: int):
         self.shard_paths = [Path(p) for p in shard_paths]
         self.labels = labels  # index: galaxy_id; columns: the 37 answers
         self.image_size = image_size
+        self._kept: dict[frozenset, dict[int, tuple[np.ndarray, np.ndarray] | None]] = {}
+
+    def _select(self, k: int, split_ids: set[int]) -> tuple[np.ndarray, np.ndarray] | None:
+        shard = read_shard(self.shard_paths[k])
+        ids = shard["ids"]
+        keep = np.fromiter((i in split_ids for i in ids), bool, len(ids))
+        if not keep.any():
+            return None
+        return shard["images"][keep], self.labels.loc[ids[keep]].to_numpy(np.float32)
 
     def chunks(
         self, split_ids: set[int], shard_order: Sequence[int]
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The split's (images, labels) of each shard, in ``shard_order``."""
+        key = frozenset(split_ids)
+        kept = self._kept.get(key)
+        if kept is None and len(split_ids) * 3 * self.image_size**2 <= self.CACHE_BYTES:
+            kept = self._kept[key] = {
+                k: self._select(k, split_ids) for k in range(len(self.shard_paths))
+            }
         for k in shard_order:
-            shard = read_shard(self.shard_paths[k])
-            ids = shard["ids"]
-            keep = np.fromiter((i in split_ids for i in ids), bool, len(ids))
-            if keep.any():
-                yield shard["images"][keep], self.labels.loc[ids[keep]].to_numpy(np.float32)
+            chunk = kept[k] if kept is not None else self._select(k, split_ids)
+            if chunk is not None:
+                yield chunk
 
     def count(self, split_ids: set[int]) -> int:
         """How many images of the split the shards hold (reads only the id arrays)."""
@@ -173,10 +192,11 @@ def training_fingerprint(
     shard_paths: Sequence[Path],
     image_size: int,
     seed: int,
+    initial_model: Path | None = None,
 ) -> str:
     """Digest of everything a training run's result depends on: settings, labels, splits, the
-    shards it reads (their names and sizes) and the code. A backup made by anything else is
-    not resumed from."""
+    shards it reads (their names and sizes), the weights it starts from and the code. A backup
+    made by anything else is not resumed from."""
     import keras
     import tensorflow as tf
 
@@ -185,6 +205,8 @@ def training_fingerprint(
     data.update(pd.util.hash_pandas_object(splits, index=True).to_numpy().tobytes())
     for path in shard_paths:
         data.update(f"{Path(path).name}:{Path(path).stat().st_size}".encode())
+    if initial_model is not None:
+        data.update(hashlib.sha256(Path(initial_model).read_bytes()).digest())
     return settings_digest(
         {
             "model": asdict(model_cfg),
@@ -213,21 +235,23 @@ def train_member(
     summary_path: Path,
     threads: int = 1,
     extra_callbacks: Sequence = (),
+    initial_model: Path | None = None,
 ) -> dict:
     """Fit one member; resume from the checkpoint in ``work_dir`` if a previous run with the
-    same settings, data and code was interrupted (:mod:`gzxai.cnn.checkpoint`)."""
+    same settings, data and code was interrupted (:mod:`gzxai.cnn.checkpoint`). With
+    ``initial_model`` training continues from that model's weights (a fresh optimizer)."""
 
     configure_tensorflow(threads, seed)
     work_dir = Path(work_dir)
     running_history = work_dir / "history.csv"
     fingerprint = training_fingerprint(
         model_cfg, train_cfg, labels=labels, splits=splits, shard_paths=shard_paths,
-        image_size=image_size, seed=seed,
+        image_size=image_size, seed=seed, initial_model=initial_model,
     )  # fmt: skip
     loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
     resumed = checkpoint.load(work_dir, fingerprint, lambda path: load_model(path, compile=True))
     model, optimizer, first_epoch = _model_to_train(
-        resumed, model_cfg, train_cfg, n_outputs, image_size, seed, work_dir
+        resumed, model_cfg, train_cfg, n_outputs, image_size, seed, work_dir, initial_model
     )
     work_dir.mkdir(parents=True, exist_ok=True)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics, jit_compile=False)
@@ -282,13 +306,18 @@ def _model_to_train(
     image_size: int,
     seed: int,
     work_dir: Path,
+    initial_model: Path | None = None,
 ) -> tuple:
-    """(model, optimizer, first epoch): a new model, or the checkpoint's where it stopped."""
+    """(model, optimizer, first epoch): a new model (or ``initial_model``'s weights), or the
+    checkpoint's where it stopped."""
     import keras
 
     if resumed is None:
         shutil.rmtree(work_dir, ignore_errors=True)
-        model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
+        if initial_model is not None:
+            model = load_model(initial_model)
+        else:
+            model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
         return model, keras.optimizers.Adam(learning_rate=train_cfg.learning_rate), 0
     first_epoch = train_cfg.max_epochs if resumed.stopped else resumed.epoch + 1
     _keep_epochs_before(work_dir / "history.csv", first_epoch)

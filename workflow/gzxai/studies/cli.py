@@ -16,13 +16,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "scaling", help="rerun the DAG under a few settings: the bar stage's ρ or the bias stage"
     )
     p.add_argument("--stage", choices=["bars", "bias"], default="bars")
-    p.add_argument("--settings", default="config/scaling.yaml", help="bias: config/bias_study.yaml")
+    p.add_argument("--settings", default="config/scaling.yaml", help="bias: config/bias_power.yaml")
     p.add_argument("--base-workdir", help="a finished run to start every setting from")
     p.add_argument("--study-dir", default="scaling", help="one run directory per setting")
     p.add_argument("--configfile", nargs="*", default=[], help="the base run's config files")
     p.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     p.add_argument(
-        "--out-dir", default="results", help="scaling.{md,json} (bias: bias_study.{md,json})"
+        "--out-dir", default="results", help="scaling.{md,json} (bias: bias_power.{md,json})"
     )
     p.set_defaults(func=study)
 

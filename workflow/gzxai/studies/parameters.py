@@ -3,14 +3,15 @@
 ``python -m gzxai scaling --base-workdir <a finished default run>`` runs the workflow once per
 setting of ``config/scaling.yaml``, each in its own directory under ``--study-dir``, up to the
 bar stage's summary (what moves saliency ρ against the truth); with ``--stage bias`` and
-``config/bias_study.yaml``, up to the bias stage's summary (when the naive classifier inherits
-the labelling bias, and whether the debiased one removes it). Each directory starts as a
+``config/bias_power.yaml``, up to the bias stage's summary (how many galaxies the verdict on
+Medina's two claims needs, and what each size costs). Each directory starts as a
 hard-linked copy of the base run (results and Snakemake's records of them), so only the
 stages a setting touches rerun: a SmoothGrad setting reruns the maps and measurements, a
 training setting retrains the members first. The bar study's table (Markdown and JSON) gives,
 per setting, the headline saliency method's test ρ against the catalogue and the truth, ρ with
 galaxy size controlled, the references and the wall time; the bias study's the fitted θ, the
-CV18 of every labelling and the paired naive − debiased difference.
+verdict's numbers (smooth fractions of true disks by α tercile, paired differences, the two
+claims), CV18 minus the truth's, and the bias stage's job time.
 """
 
 from __future__ import annotations
@@ -190,6 +191,22 @@ def _seconds(work: Path) -> float | None:
     return float(seconds.read_text()) if seconds.is_file() else None
 
 
+#: The rule files, whose names are the stages of the run-time tables.
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+
+def bias_job_seconds(work: Path) -> float | None:
+    """Summed wall time of the bias stage's jobs that ran in ``work`` (with the classifiers'
+    split): what the stage costs, from Snakemake's benchmark files."""
+    from gzxai.studies import runtimes
+
+    jobs = runtimes.job_times(work / "results" / "benchmarks", runtimes.rule_stages(RULES_DIR))
+    chosen = (jobs["stage"] == "bias") | (
+        (jobs["rule"] == "split") & (jobs["job"] == "classifiers")
+    )
+    return float(jobs.loc[chosen, "wall_s"].sum()) if chosen.any() else None
+
+
 def collect_bias(name: str, work: Path) -> dict:
     """One row of the bias study from a run directory's bias summary: θ, the verdict against
     the truth (synthetic survey) and the cost."""
@@ -203,6 +220,7 @@ def collect_bias(name: str, work: Path) -> dict:
         "n_test": summary["n_test"],
         "n_true_disks": verdict.get("n_true_disks"),
         "seconds": _seconds(work),
+        "bias_job_seconds": bias_job_seconds(work),
     }
     low_minus_high = verdict.get("low_minus_high", {})
     for key, label in (("labels", "labels (GZ2 votes)"), ("naive", "naive classifier")):
@@ -226,6 +244,10 @@ def _interval(value: dict | None) -> str:
     return f"{estimate:+.3f} [{value['low']:+.3f}, {value['high']:+.3f}]"
 
 
+def _minutes(seconds: float | None) -> str:
+    return tables.MISSING if seconds is None or pd.isna(seconds) else f"{seconds / 60:.1f} min"
+
+
 def _verdict_word(holds: bool | None) -> str:
     return tables.MISSING if holds is None else ("holds" if holds else "does not hold")
 
@@ -235,7 +257,7 @@ def markdown_bias(table: pd.DataFrame) -> str:
         "setting", "what changes", "θ fit (injected)", "test galaxies (true disks)",
         "labels: low − high α tercile", "naive: low − high", "debiased, lowest tercile",
         "naive − debiased, lowest tercile", "claim 1", "claim 2",
-        "CV18 naive − truth", "CV18 debiased − truth", "wall time",
+        "CV18 naive − truth", "CV18 debiased − truth", "bias-stage jobs", "wall time",
     ]  # fmt: skip
     rows = []
     for r in table.to_dict("records"):
@@ -251,7 +273,7 @@ def markdown_bias(table: pd.DataFrame) -> str:
                 for k in ("claim_1_naive_inherits_bias", "claim_2_debiasing_removes_bias")
             ]
             + [_interval(r[k]) for k in ("cv18_naive_minus_truth", "cv18_debiased_minus_truth")]
-            + [_wall_time(r)]
+            + [_minutes(r["bias_job_seconds"]), _wall_time(r)]
         )
     return tables.markdown(header, rows)
 
@@ -268,5 +290,5 @@ class StudyStage:
 
 STAGES = {
     "bars": StudyStage(SUMMARY, collect, markdown, "scaling"),
-    "bias": StudyStage(BIAS_SUMMARY, collect_bias, markdown_bias, "bias_study"),
+    "bias": StudyStage(BIAS_SUMMARY, collect_bias, markdown_bias, "bias_power"),
 }
