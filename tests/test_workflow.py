@@ -392,5 +392,8 @@ def test_the_dag_runs_the_active_campaign_for_both_strategies(workdir):
         assert metrics["n_labelled"] == len(after)
     bald = pd.read_parquet(root / "bald" / "repeat-0" / "iteration-0" / "acquired.parquet")
     assert (bald["bald"] >= 0).all()
+    # Both strategies' first models train on the same initial set with the same seeds.
+    first = curves[curves["iteration"] == 0].set_index("strategy")
+    assert first.loc["bald", "evaluation_loss"] == first.loc["random", "evaluation_loss"]
     for name in ("curves", "acquired", "informative"):
         assert (workdir / "results" / "figures" / f"active_smooth_{name}.png").is_file()

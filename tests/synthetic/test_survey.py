@@ -74,7 +74,12 @@ def test_flux_limited_galaxies_extend_gz2_and_leave_kaggle_and_hoyle_unchanged(
     assert b.truth["dr7objid"].is_unique and b.truth["asset_id"].is_unique
 
     write_survey(SurveyConfig.from_config(alone), tmp_path / "a", progress=False)
-    write_survey(SurveyConfig.from_config(extended), tmp_path / "b", progress=False)
+    summary = write_survey(SurveyConfig.from_config(extended), tmp_path / "b", progress=False)
+    part = summary["gz2_part_beyond_hoyle_volume"]
+    assert part["n_galaxies"] == 20 and summary["volume_limited"]["n_galaxies"] == 40
+    assert part["alpha_quartiles"] == sorted(part["alpha_quartiles"])
+    assert part["alpha_quartiles"][1] < summary["volume_limited"]["alpha_quartiles"][1]
+    assert set(part["r50_over_shen2003"]) == {"disk", "smooth"}
     one, two = SourceLayout(tmp_path / "a"), SourceLayout(tmp_path / "b")
     assert one.hoyle.read_bytes() == two.hoyle.read_bytes()
     assert one.kaggle_solutions.read_bytes() == two.kaggle_solutions.read_bytes()
