@@ -69,7 +69,7 @@ def test_every_config_key_is_documented(config):
     free_form = (
         "bias.classifier.model.", "bias.classifier.training.", "direct.model.", "direct.training.",
         "saliency.figure_targets.", "votes.model.", "votes.training.", "votes.questions.",
-        "votes.tree.",
+        "votes.tree.", "active.questions.", "active.training.",
     )  # fmt: skip
     undocumented = [k for k in keys(config) if f"`{k}`" not in documented]
     missing = [k for k in undocumented if not k.startswith(free_form)]
