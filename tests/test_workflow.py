@@ -395,5 +395,5 @@ def test_the_dag_runs_the_active_campaign_for_both_strategies(workdir):
     # Both strategies' first models train on the same initial set with the same seeds.
     first = curves[curves["iteration"] == 0].set_index("strategy")
     assert first.loc["bald", "evaluation_loss"] == first.loc["random", "evaluation_loss"]
-    for name in ("curves", "acquired", "informative"):
+    for name in ("curves", "acquired", "informative", "label_saving"):
         assert (workdir / "results" / "figures" / f"active_smooth_{name}.png").is_file()

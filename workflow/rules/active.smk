@@ -107,6 +107,11 @@ rule evaluate_active:
             caption="../report/active_acquired.rst",
             category="Active learning",
         ),
+        saving_figure=report(
+            "results/figures/active_{question}_label_saving.png",
+            caption="../report/active_label_saving.rst",
+            category="Active learning",
+        ),
         informative_figure=report(
             "results/figures/active_{question}_informative.png",
             caption="../report/active_informative.rst",

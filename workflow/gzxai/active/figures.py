@@ -92,3 +92,23 @@ def informative_examples(
             axis.set_title(f"I = {row.bald:.3f}\nρ̂ = {row.rho_mean:.2f}", fontsize="x-small")
         axes[r, 0].set_ylabel(title, fontsize="small")
     save(figure, path)
+
+
+def label_saving(savings: pd.DataFrame, paper_saving: float | None, path: str | Path) -> None:
+    """Newly labelled galaxies BALD needs for the RMSE random acquisition reaches with n new
+    ones, per repeat, against n: below the diagonal BALD saves labels."""
+    figure, axis = plt.subplots(figsize=(5, 4.5))
+    top = float(savings["new_random"].max()) if len(savings) else 1.0
+    grid = np.array([0.0, top])
+    axis.plot(grid, grid, color="grey", linestyle=":", label="no saving")
+    if paper_saving is not None:
+        axis.plot(grid, (1 - paper_saving) * grid, color="black", linestyle="--", lw=0.8,
+                  label=f"{100 * paper_saving:.0f}% fewer (the paper, at best)")  # fmt: skip
+    for repeat, rows in savings.groupby("repeat"):
+        reached = rows.dropna(subset=["new_bald"])
+        axis.plot(reached["new_random"], reached["new_bald"], "o-", color=COLOURS["bald"],
+                  alpha=0.5 + 0.5 / (1 + repeat), label=f"repeat {repeat}")  # fmt: skip
+    axis.set_xlabel("newly labelled galaxies, random")
+    axis.set_ylabel("newly labelled galaxies BALD needs for that RMSE")
+    axis.legend(fontsize="small")
+    save(figure, path)

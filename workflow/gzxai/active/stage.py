@@ -284,6 +284,9 @@ def run_evaluate(
         savings = campaign.label_saving(table.assign(rmse_smoothed=table[value]))
         write_csv(savings, out / f"label_saving_vs_{against}.csv")
         result[f"label_saving_vs_{against}"] = campaign.saving_summary(savings)
+        if against == "fraction":
+            figure = figures_out / f"active_{question}_label_saving.png"
+            figures.label_saving(savings, PAPER_BEST_SAVING.get(question), figure)
     result["final_rmse_vs_fraction"] = _final(table, "rmse_vs_fraction")
     result["final_rmse_of_labelled_mean"] = _final(table, "rmse_vs_fraction_of_labelled_mean")
     result["final_rmse_vs_true_rho"] = _final(table, "rmse_vs_true_rho")
