@@ -55,7 +55,7 @@ rule active_iteration:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=4000,

@@ -29,7 +29,7 @@ rule saliency:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=3000,
@@ -131,7 +131,7 @@ rule train_direct:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=6000,
@@ -228,7 +228,7 @@ rule bar_figures:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=3000,

@@ -85,7 +85,7 @@ rule train_bias_classifier:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=6000,
@@ -121,7 +121,7 @@ rule predict_bias_classifier:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=4000,
@@ -181,7 +181,7 @@ rule evaluate_bias:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         mem_mb=4000,
         runtime=30,

@@ -20,7 +20,7 @@ rule train:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=6000,
@@ -54,7 +54,7 @@ rule predict:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=4000,

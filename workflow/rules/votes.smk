@@ -28,7 +28,7 @@ rule train_vote_model:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=6000,
@@ -66,7 +66,7 @@ rule predict_votes:
         TF_ENV
     container:
         TF_IMAGE
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         mem_mb=4000,
