@@ -13,6 +13,7 @@ rule run_times:
         rules_md="results/benchmarks/rules.md",
         stages="results/benchmarks/stages.csv",
         stages_md="results/benchmarks/stages.md",
+        run="results/benchmarks/run.json",
         figure=report(
             "results/figures/run_times.png",
             caption="../report/run_times.rst",

@@ -145,18 +145,29 @@ def smoothgrad_benchmark(
     }
 
 
-def cnn_throughput(default_config: Path, configfiles: list[str], threads: int) -> dict:
+def cnn_throughput(
+    default_config: Path, configfiles: list[str], threads: int, fresh_runs: int = 3
+) -> dict:
     """:func:`gzxai.studies.throughput.cnn_benchmark` under the workflow's configuration
-    (``default_config`` with ``configfiles`` merged over it, as Snakemake merges them)."""
+    (``default_config`` with ``configfiles`` merged over it, as Snakemake merges them), then
+    training as the workflow runs it: ``threads`` one-thread processes side by side, and one
+    process of ``threads`` threads alone, in ``fresh_runs`` fresh processes."""
     import yaml
     from snakemake.utils import update_config
 
-    from gzxai.studies.throughput import cnn_benchmark
+    from gzxai.studies.throughput import cnn_benchmark, training_in_processes
 
     config = yaml.safe_load(default_config.read_text())
     for path in configfiles:
         update_config(config, yaml.safe_load(Path(path).read_text()))
-    return cnn_benchmark(config, threads=threads)
+    result = cnn_benchmark(config, threads=threads)
+    peak = result["matmul_peak_gflop_per_second"] * 1e9
+    result["side_by_side"] = training_in_processes(config, processes=threads, threads=1, peak=peak)
+    result["alone"] = [
+        training_in_processes(config, processes=1, threads=threads, peak=peak)
+        for _ in range(fresh_runs)
+    ]
+    return result
 
 
 def mc_benchmark(
@@ -279,14 +290,35 @@ def describe_bars(result: dict) -> str:
 def describe_cnn(result: dict) -> str:
     lines = [
         f"matmul peak ({result['threads']} threads): "
-        f"{result['matmul_peak_gflop_per_second']:.1f} GFLOP/s"
+        f"{result['matmul_peak_gflop_per_second']:.1f} GFLOP/s",
+        "in this process:",
     ]
     lines += [
-        f"{row['job']:28s} {row['images_per_second']:8.0f} images/s  CPU/wall "
+        f"  {row['job']:28s} {row['images_per_second']:8.0f} images/s  CPU/wall "
         f"{row['cpu_over_wall']:.2f}  {row['achieved_gflop_per_second']:6.1f} GFLOP/s "
         f"= {row['fraction_of_matmul_peak']:.0%} of peak"
         for row in result["jobs"]
     ]
+    if "side_by_side" in result:
+        alone = {row["job"]: [] for row in result["side_by_side"]}
+        for run in result["alone"]:
+            for row in run:
+                alone[row["job"]].append(row)
+        lines.append(
+            f"training in fresh processes: {result['threads']} one-thread processes side by "
+            f"side | one {result['threads']}-thread process alone, per fresh run"
+        )
+        for row in result["side_by_side"]:
+            runs = ", ".join(
+                f"{r['images_per_second']:.0f} ({r['cpu_over_wall']:.2f}, "
+                f"{r['fraction_of_matmul_peak']:.0%})"
+                for r in alone[row["job"]]
+            )
+            lines.append(
+                f"  {row['job']:28s} {row['images_per_second']:6.0f} images/s (CPU/wall "
+                f"{row['cpu_over_wall']:.2f}, {row['fraction_of_matmul_peak']:.0%} of peak) | "
+                f"{runs}"
+            )
     return "\n".join(lines)
 
 

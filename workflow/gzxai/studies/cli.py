@@ -120,3 +120,4 @@ def run_times(args: argparse.Namespace) -> None:
         Path(args.figure) if args.figure else None,
     )
     print(runtimes.markdown(tables["stages"]))
+    print(runtimes.describe_run(tables["run"]))

@@ -13,7 +13,7 @@ compute, not the input pipeline's.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -131,17 +131,11 @@ def job_throughput(
     }
 
 
-def cnn_benchmark(config: dict, threads: int, repeats: int = 20) -> dict:
-    """Every CNN job type of ``config`` (members, bias classifier, direct CNN) against the
-    matmul peak, measured in this process with ``threads`` TensorFlow threads."""
-    from gzxai.cnn.augment import AugmentConfig
-    from gzxai.cnn.models import ModelConfig, build_model
-    from gzxai.cnn.train import TrainingConfig, _objective, configure_tensorflow
+def _job_specs(config: dict) -> list[tuple[str, dict, dict, int, int]]:
+    """(name, model block, training block, input px, outputs) of every CNN job type."""
     from gzxai.core.config import image_geometry, member_training, merge_training
 
-    configure_tensorflow(threads, int(config["seed"]))
-    peak = matmul_peak(threads)
-    jobs: list[tuple[str, dict, dict, int, int]] = [
+    jobs = [
         (member, block, member_training(config, member), config["images"]["size_px"], 37)
         for member, block in config["members"].items()
     ]
@@ -165,22 +159,44 @@ def cnn_benchmark(config: dict, threads: int, repeats: int = 20) -> dict:
             1,
         )
     )
+    return jobs
+
+
+def _trainable(spec: tuple[str, dict, dict, int, int], seed: int = 0):
+    """(model, loss, batch size) of a job type's training."""
+    from gzxai.cnn.models import ModelConfig, build_model
+    from gzxai.cnn.train import TrainingConfig, _objective
+
+    _, block, training, size, n_out = spec
+    train_cfg = TrainingConfig.from_config(training)
+    loss, _, _ = _objective(train_cfg.loss if n_out == 37 else "mse", n_out)
+    model = build_model(ModelConfig.from_config(block), size, n_out, train_cfg.augment, seed)
+    return model, loss, train_cfg.batch_size
+
+
+def cnn_benchmark(config: dict, threads: int, repeats: int = 20) -> dict:
+    """Every CNN job type of ``config`` (members, bias classifier, direct CNN) against the
+    matmul peak, measured in this process with ``threads`` TensorFlow threads."""
+    from gzxai.cnn.augment import AugmentConfig
+    from gzxai.cnn.models import ModelConfig, build_model
+    from gzxai.cnn.train import configure_tensorflow
+
+    configure_tensorflow(threads, int(config["seed"]))
+    peak = matmul_peak(threads)
     rows = []
     no_augment = AugmentConfig(
         rotation=False, flips=False, shift_fraction=0.0, brightness_range=(1.0, 1.0)
     )
-    for name, block, training, size, n_out in jobs:
-        train_cfg = TrainingConfig.from_config(training)
-        loss, _, _ = _objective(train_cfg.loss if n_out == 37 else "mse", n_out)
-        model_cfg = ModelConfig.from_config(block)
-        trainable = build_model(model_cfg, size, n_out, train_cfg.augment, 0)
+    for spec in _job_specs(config):
+        name, block, _, size, n_out = spec
+        trainable, loss, batch_size = _trainable(spec)
         rows.append(
             job_throughput(
-                f"train {name}", trainable, kind="train", batch_size=train_cfg.batch_size,
+                f"train {name}", trainable, kind="train", batch_size=batch_size,
                 peak=peak, loss=loss, repeats=repeats,
             )
         )  # fmt: skip
-        plain = build_model(model_cfg, size, n_out, no_augment, 0)
+        plain = build_model(ModelConfig.from_config(block), size, n_out, no_augment, 0)
         rows.append(
             job_throughput(
                 f"predict {name}", plain, kind="predict", batch_size=256, peak=peak, loss=loss,
@@ -196,3 +212,67 @@ def cnn_benchmark(config: dict, threads: int, repeats: int = 20) -> dict:
                 )
             )  # fmt: skip
     return {"threads": threads, "matmul_peak_gflop_per_second": peak / 1e9, "jobs": rows}
+
+
+def _training_worker(config, spec, threads, repeats, peak, start, results) -> None:
+    from gzxai.cnn.train import configure_tensorflow
+
+    configure_tensorflow(threads, int(config["seed"]))
+    model, loss, batch_size = _trainable(spec)
+    start.wait()  # every process built its model: the timed steps overlap
+    row = job_throughput(
+        f"train {spec[0]}", model, kind="train", batch_size=batch_size, peak=peak, loss=loss,
+        repeats=repeats,
+    )  # fmt: skip
+    results.put(row)
+
+
+def training_in_processes(
+    config: dict,
+    *,
+    processes: int,
+    threads: int,
+    peak: float,
+    repeats: int = 60,
+    jobs: Sequence[str] | None = None,
+) -> list[dict]:
+    """Training throughput of each job type in ``processes`` fresh processes of ``threads``
+    TensorFlow threads each, running at the same time (as Snakemake runs jobs side by side).
+
+    In a fresh process rather than this one because a process's thread placement is what
+    is measured: on the 2-core machine this was written on, one process with two threads
+    ran at either one core's speed or two cores' speed, decided when it started.
+    ``jobs`` names the job types to measure (all by default).
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # TensorFlow does not survive fork
+    rows = []
+    for spec in _job_specs(config):
+        if jobs is not None and spec[0] not in jobs:
+            continue
+        start, results = context.Barrier(processes), context.Queue()
+        workers = [
+            context.Process(
+                target=_training_worker,
+                args=(config, spec, threads, repeats, peak, start, results),
+            )
+            for _ in range(processes)
+        ]
+        for worker in workers:
+            worker.start()
+        each = [results.get() for _ in workers]
+        for worker in workers:
+            worker.join()
+        rows.append(
+            {
+                "job": f"train {spec[0]}",
+                "processes": processes,
+                "threads_each": threads,
+                "images_per_second_each": [r["images_per_second"] for r in each],
+                "images_per_second": sum(r["images_per_second"] for r in each),
+                "cpu_over_wall": sum(r["cpu_over_wall"] for r in each),
+                "fraction_of_matmul_peak": sum(r["fraction_of_matmul_peak"] for r in each),
+            }
+        )
+    return rows
