@@ -70,6 +70,12 @@ def test_the_run_times_table_has_every_rule_that_ran(workdir):
     assert rules.set_index("rule").loc["train", "stage"] == "train"
     stages = pd.read_csv(results / "benchmarks" / "stages.csv")
     assert stages["wall_s"].sum() == pytest.approx(rules["wall_s"].sum())
+    # Elapsed time counts side-by-side jobs once: never more than their summed wall time.
+    assert (stages["elapsed_s"] <= stages["wall_s"] + 1e-6).all()
+    run = json.loads((results / "benchmarks" / "run.json").read_text())
+    assert run["jobs"] == rules["jobs"].sum()
+    assert run["span_s"] >= stages["elapsed_s"].max()
+    assert 0 < run["busy_cores_on_average"] <= (os.cpu_count() or 1) + 0.1
     assert (results / "figures" / "run_times.png").stat().st_size > 1000
 
 

@@ -33,8 +33,7 @@ FETCH_ENV = "../../envs/fetch.yaml"
 CONTAINERS_DIR = Path(PACKAGE_DIR).parent / "containers"
 ANALYSIS_IMAGE = config["containers"]["analysis"] or str(CONTAINERS_DIR / "gzxai.sif")
 TF_IMAGE = config["containers"]["tensorflow"] or str(CONTAINERS_DIR / "tensorflow.sif")
-# One thread per TensorFlow job by default: two jobs side by side use two cores better
-# than one job with two threads (config/README.md, `threads`).
+# Threads of every TensorFlow job (config/README.md, `threads`).
 TF_THREADS = config["threads"]["tensorflow"]
 
 
