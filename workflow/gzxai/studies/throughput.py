@@ -7,7 +7,9 @@ counted from its layers' shapes (multiply-adds × 2 of every convolution and den
 a training step is taken as three forward passes (forward, and backward through weights and
 activations), an input gradient as two. Each job type runs its own model, batch size and
 augmentation on random in-memory images of its input size, so the figure is the model's
-compute, not the input pipeline's.
+compute, not the input pipeline's. :func:`training_in_processes` measures training again in
+fresh processes, side by side or alone, because how a process's threads are placed on the
+cores is decided when it starts.
 """
 
 from __future__ import annotations
