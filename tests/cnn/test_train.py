@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gzxai.cnn import train as train_module
 from gzxai.cnn.augment import AugmentConfig
 from gzxai.cnn.models import ModelConfig
 from gzxai.cnn.train import (
@@ -75,7 +76,8 @@ class KilledError(Exception):
 
 
 class KillMidEpoch(keras.callbacks.Callback):
-    """Raises in the middle of the given epoch, as a killed job would stop."""
+    """Raises in the middle of the given epoch (at its first batch hook: several steps run per
+    compiled call, so there may be only one), as a killed job would stop."""
 
     def __init__(self, epoch: int):
         super().__init__()
@@ -86,7 +88,7 @@ class KillMidEpoch(keras.callbacks.Callback):
         self.current = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.current == self.epoch and batch == 1:
+        if self.current == self.epoch:
             raise KilledError
 
 
@@ -145,6 +147,24 @@ def test_a_killed_training_resumes_and_ends_as_the_uninterrupted_run(tiny_shards
     predictions = predict_shards(run["model_path"], tiny_shards[0])
     assert predictions.shape == (80, 37)
     pd.testing.assert_frame_equal(predictions, predict_shards(whole["model_path"], tiny_shards[0]))
+
+
+def test_several_steps_per_compiled_call_train_exactly_as_one_step_per_call(
+    tiny_shards, tmp_path, monkeypatch
+):
+    grouped = training_run(tiny_shards, tmp_path / "grouped")
+    assert train_module.steps_per_execution(8) > 1
+    train_member(**grouped)
+    monkeypatch.setattr(train_module, "IMAGES_PER_EXECUTION", 8)
+    assert train_module.steps_per_execution(8) == 1
+    single = training_run(tiny_shards, tmp_path / "single")
+    train_member(**single)
+    for a, b in zip(weights_of(grouped["model_path"]), weights_of(single["model_path"]),
+                    strict=True):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(grouped["history_path"]), pd.read_csv(single["history_path"])
+    )
 
 
 def test_a_checkpoint_of_other_settings_is_discarded_and_training_starts_over(

@@ -43,9 +43,11 @@ def test_maps_are_normalised_seeded_per_galaxy_and_independent_of_chunking(score
     a = smoothgrad(scorer, images, ids=[1, 2, 3], chunk=16, **common)
     b = smoothgrad(scorer, images, ids=[1, 2, 3], chunk=5, **common)
     c = smoothgrad(scorer, images[::-1], ids=[3, 2, 1], chunk=16, **common)
+    together = smoothgrad(scorer, images, ids=[1, 2, 3], chunk=48, **common)
     assert a.shape == (3, 32, 32)
     assert a.min() == 0.0 and np.allclose(a.max(axis=(1, 2)), 1.0)
     np.testing.assert_allclose(a, b, atol=1e-5)  # the chunk size does not change a map
+    np.testing.assert_allclose(a, together, atol=1e-5)  # nor do other galaxies in the call
     np.testing.assert_allclose(a, c[::-1], atol=1e-5)  # nor does its position in the batch
     other = smoothgrad(scorer, images, ids=[7, 8, 9], chunk=16, **common)
     assert not np.allclose(a, other)  # the noise belongs to the galaxy
