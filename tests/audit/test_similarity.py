@@ -52,3 +52,13 @@ def test_the_control_queries_swap_the_disagreeing_answer():
     as_predicted, as_observed = control_queries(observed, predicted, np.array([0]), np.array([0]))
     np.testing.assert_allclose(as_predicted, [[0.8, 0.9]])
     np.testing.assert_allclose(as_observed, [[0.1, 0.2]])
+
+
+def test_the_benchmark_compares_equal_answers(tmp_path):
+    from gzxai.studies.benchmarks import audit_benchmark
+
+    result = audit_benchmark(tmp_path / "no_table.parquet", n_catalogue=60, n_queries=3)
+    assert result["source"] == "random fractions"
+    assert result["identical_choices"] is True
+    assert result["max_score_difference"] < 1e-9
+    assert result["catalogue_galaxies"] == 60

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import ndimage
 
 from gzxai.bars import geometry
@@ -247,6 +248,57 @@ def mc_benchmark(
         "speedup": timings["batched"]["views_per_second"] / timings["looped"]["views_per_second"],
         "max_abs_difference": float(np.abs(outputs["batched"] - outputs["looped"]).max()),
     }
+
+
+def audit_benchmark(
+    gz2: Path | None, n_catalogue: int = 2000, n_queries: int = 8, seed: int = 0
+) -> dict:
+    """The audit's look-alike search: chunked matrix products against a Python loop over
+    every (query, galaxy) pair, on the GZ2 table's observed vote fractions (random ones if
+    there is no table), the same queries and weights."""
+    from gzxai.audit.ranking import fractions_within_questions
+    from gzxai.audit.similarity import most_similar, pairwise_most_similar, question_weights
+    from gzxai.core.trees import load_tree
+
+    tree = load_tree()
+    rng = np.random.default_rng(seed)
+    if gz2 is not None and gz2.is_file():
+        counts = pd.read_parquet(gz2, columns=tree.gz2_columns("count")).to_numpy(float)
+        catalogue = fractions_within_questions(counts, tree.answer_slices())[:n_catalogue]
+        source = str(gz2)
+    else:
+        catalogue = rng.uniform(size=(n_catalogue, len(tree.gz2_stems)))
+        source = "random fractions"
+    rows = rng.choice(len(catalogue), size=n_queries, replace=False)
+    answers = rng.integers(0, catalogue.shape[1], size=n_queries)
+    weights = question_weights(np.ones(catalogue.shape[1]), answers, 5.0)
+    queries = catalogue[rows]
+    start = time.perf_counter()
+    chunked = most_similar(queries, catalogue, weights, exclude=rows)
+    chunked_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    looped = pairwise_most_similar(queries, catalogue, weights, rows)
+    looped_seconds = time.perf_counter() - start
+    pairs = n_queries * len(catalogue)
+    return {
+        "source": source,
+        "catalogue_galaxies": len(catalogue),
+        "queries": n_queries,
+        "chunked_pairs_per_second": pairs / chunked_seconds,
+        "looped_pairs_per_second": pairs / looped_seconds,
+        "speedup": looped_seconds / chunked_seconds,
+        "identical_choices": bool(np.array_equal(chunked[0], looped[0])),
+        "max_score_difference": float(np.max(np.abs(chunked[1] - looped[1]))),
+    }
+
+
+def describe_audit(result: dict) -> str:
+    return (
+        f"look-alike search ({result['queries']} queries × {result['catalogue_galaxies']} "
+        f"galaxies, {result['source']}): chunked {result['chunked_pairs_per_second']:,.0f} "
+        f"pairs/s, per-pair loop {result['looped_pairs_per_second']:,.0f} pairs/s, ratio "
+        f"{result['speedup']:,.0f}x; same galaxies chosen: {result['identical_choices']}"
+    )
 
 
 def _untrained_vote_model(config: dict):

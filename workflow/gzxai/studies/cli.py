@@ -27,7 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(func=study)
 
     p = commands.add_parser("benchmark", help="speed against reference implementations")
-    p.add_argument("what", choices=["bars", "smoothgrad", "cnn", "mc", "all"])
+    p.add_argument("what", choices=["bars", "smoothgrad", "cnn", "mc", "audit", "all"])
     p.add_argument("--samples", type=int, default=64, help="SmoothGrad N")
     p.add_argument(
         "--maps-from",
@@ -49,6 +49,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--vote-shard",
         default="results/images/gz2/shard-000.npz",
         help="mc: its galaxies (random images if absent)",
+    )
+    p.add_argument(
+        "--gz2", default="results/catalogues/gz2.parquet", help="audit: its vote fractions"
     )
     p.add_argument("--out", default="results/benchmarks.json")
     p.set_defaults(func=benchmark)
@@ -108,6 +111,10 @@ def benchmark(args: argparse.Namespace) -> None:
         )
         benchmarks.record("mc_dropout", result, Path(args.out))
         print(benchmarks.describe_mc(result))
+    if args.what in ("audit", "all"):
+        result = benchmarks.audit_benchmark(Path(args.gz2))
+        benchmarks.record("audit_similarity", result, Path(args.out))
+        print(benchmarks.describe_audit(result))
 
 
 def run_times(args: argparse.Namespace) -> None:
