@@ -33,6 +33,7 @@ include: "workflow/rules/bias.smk"
 include: "workflow/rules/bars.smk"
 include: "workflow/rules/votes.smk"
 include: "workflow/rules/active.smk"
+include: "workflow/rules/audit.smk"
 include: "workflow/rules/runtimes.smk"
 
 

@@ -118,6 +118,8 @@ COMPARED = [
     "results/active/smooth/repeat-0/sets.parquet",
     "results/active/smooth/curves.csv",
     "results/active/smooth/label_saving_vs_fraction.csv",
+    "results/audit/top.csv",
+    "results/audit/controls.csv",
 ]
 
 
@@ -138,6 +140,7 @@ def test_the_analysis_rules_of_the_tiny_dag_run_without_tensorflow(
         "results/splits/classifiers.parquet",
         "results/splits/direct.parquet",
         "results/active/smooth/repeat-0/sets.parquet",
+        "results/audit/rank_summary.json",
     ]
     run = run_snakemake(
         workdir,
@@ -159,6 +162,7 @@ def test_the_analysis_rules_of_the_tiny_dag_run_without_tensorflow(
         "evaluate_votes",
         "active_sets",
         "evaluate_active",
+        "audit_rank",
     } <= ran
     assert ran <= set(rules)
     for name in COMPARED:

@@ -64,7 +64,8 @@ def test_the_run_times_table_has_every_rule_that_ran(workdir):
         "ensemble", "fit_bias_theta", "label_bias", "train_bias_classifier",
         "predict_bias_classifier", "evaluate_bias", "saliency", "measure_bars", "select_bars",
         "train_direct", "evaluate_bars", "bar_figures", "train_vote_model", "predict_votes",
-        "evaluate_votes", "active_sets", "active_iteration", "evaluate_active",
+        "evaluate_votes", "active_sets", "active_iteration", "evaluate_active", "audit_rank",
+        "audit_maps",
     }  # fmt: skip
     assert rules.set_index("rule").loc["resize", "jobs"] == 4
     assert rules.set_index("rule").loc["train", "stage"] == "train"
@@ -152,7 +153,7 @@ def test_a_new_image_size_reruns_resize_and_everything_downstream_only(workdir):
     assert jobs == {
         "resize": 4, "catalogue_summary": 3, "split": 4, "train": 3, "predict": 3, "ensemble": 1,
         "train_bias_classifier": 2, "predict_bias_classifier": 2, "evaluate_bias": 1,
-        **BAR_STAGE, "saliency": 6, "train_direct": 1, **VOTE_STAGE,
+        **BAR_STAGE, "saliency": 6, "train_direct": 1, **VOTE_STAGE, **AUDIT_STAGE,
         "active_sets": 1, "active_iteration": 4, "evaluate_active": 1, "run_times": 1, "all": 1,
     }  # fmt: skip
 
@@ -173,13 +174,15 @@ def test_a_changed_member_setting_retrains_that_member_only(workdir):
 BAR_STAGE = {"measure_bars": 2, "select_bars": 1, "evaluate_bars": 1, "bar_figures": 1}
 #: The vote models' jobs (tiny config: 1 GZ2 shard, 3 models).
 VOTE_STAGE = {"train_vote_model": 3, "predict_votes": 3, "evaluate_votes": 1}
+#: The audit of the tree model.
+AUDIT_STAGE = {"audit_rank": 1, "audit_maps": 1}
 
 
 def test_more_mc_passes_redo_the_vote_samples_but_no_training(workdir):
     run = snakemake(workdir, "-n", overrides={"votes": {"mc_passes": 5}})
     assert run.returncode == 0, run.stdout[-2000:]
     assert _planned_jobs(run.stdout) == {
-        "predict_votes": 3, "evaluate_votes": 1, "run_times": 1, "all": 1,
+        "predict_votes": 3, "evaluate_votes": 1, **AUDIT_STAGE, "run_times": 1, "all": 1,
     }  # fmt: skip
 
 
@@ -349,6 +352,7 @@ def test_the_report_collects_every_figure_and_table_with_captions(workdir):
         "table1.csv", "learning_curves.png", "smooth_fraction_vs_alpha.png", "classifier_bias.csv",
         "table2.csv", "test_metrics.csv", "fig1_saliency_answers.png", "fig3_bar_isolation.png",
         "fig4_bar_lengths.png", "appendix_b_bar_isolation.png", "run_times.png", "rules.csv",
+        "audit_histograms.png", "audit_cam_1.png", "audit_sanity.png", "top.csv",
     ]  # fmt: skip
     for name in names:
         assert name in html, name
@@ -408,3 +412,24 @@ def test_the_dag_runs_the_active_campaign_for_both_strategies(workdir):
     assert first.loc["bald", "evaluation_loss"] == first.loc["random", "evaluation_loss"]
     for name in ("curves", "acquired", "informative", "label_saving"):
         assert (workdir / "results" / "figures" / f"active_smooth_{name}.png").is_file()
+
+
+def test_the_dag_audits_the_tree_model(workdir):
+    results = workdir / "results" / "audit"
+    ranking = pd.read_parquet(results / "ranking.parquet")
+    split = pd.read_parquet(workdir / "results" / "splits" / "votes.parquet")
+    test = set(split.loc[split["split"] == "test", "dr7objid"])
+    assert set(ranking["galaxy_id"]) <= test and len(ranking) > 0
+    assert ranking["loss"].is_monotonic_decreasing
+    controls = pd.read_csv(results / "controls.csv")
+    assert len(controls) == 1
+    row = controls.iloc[0]
+    assert row["galaxy_id"] == ranking["galaxy_id"].iloc[0]
+    assert row["galaxy_id"] not in {row["observed_similar_id"], row["predicted_similar_id"]}
+    summary = json.loads((results / "summary.json").read_text())
+    assert set(summary["sanity"]) == {"smoothgrad", "gradcam", "hirescam"}
+    assert {"enrichment", "bar_masks", "balanced_questions", "ranked_galaxies"} <= summary.keys()
+    sanity = pd.read_csv(results / "sanity.csv")
+    assert sanity["depth"].max() == sanity.groupby("method")["depth"].max().min() > 1
+    for figure in ("audit_histograms.png", "audit_cam_1.png", "audit_sanity.png"):
+        assert (workdir / "results" / "figures" / figure).stat().st_size > 1000

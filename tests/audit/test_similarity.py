@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from gzxai.audit.similarity import (
     control_queries,
@@ -21,12 +22,27 @@ def test_chunked_search_equals_the_pairwise_loop():
     queries = catalogue[[3, 10, 40]].copy()
     weights = question_weights(np.ones(6), np.array([0, 2, 5]), 5.0)
     exclude = np.array([3, 10, 40])
+    required = np.array([0, 2, 5])
     for chunk in (1, 7, 100):
-        rows, scores = most_similar(queries, catalogue, weights, exclude=exclude, chunk=chunk)
-        ref_rows, ref_scores = pairwise_most_similar(queries, catalogue, weights, exclude)
+        rows, scores = most_similar(
+            queries, catalogue, weights, exclude=exclude, required=required, chunk=chunk
+        )
+        ref_rows, ref_scores = pairwise_most_similar(queries, catalogue, weights, exclude, required)
         np.testing.assert_array_equal(rows, ref_rows)
         np.testing.assert_allclose(scores, ref_scores, rtol=1e-12)
     assert not np.isin(rows, exclude).any()
+    assert np.isfinite(catalogue[rows, required]).all()  # a control has the selected answer
+
+
+def test_a_galaxy_asked_fewer_questions_is_not_favoured():
+    query = np.array([[0.9, 0.9]])
+    catalogue = np.array([[0.9, 0.9], [0.6, np.nan]])
+    rows, scores = most_similar(query, catalogue, np.ones(2))
+    assert rows[0] == 0
+    cross_entropy = -(0.9 * np.log(0.9) + 0.1 * np.log(0.1))
+    assert scores[0] == pytest.approx(-cross_entropy)  # a mean over the shared answers
+    rows, _ = most_similar(query, catalogue[1:], np.ones(2), required=np.array([1]))
+    assert rows[0] == -1  # nothing has the required answer
 
 
 def test_a_galaxy_is_most_like_itself_unless_excluded():

@@ -4,6 +4,7 @@ import pytest
 
 from gzxai.bars import geometry, measure
 from gzxai.bars.settings import Grid
+from gzxai.synthetic.oracle import oracle_maps
 from gzxai.synthetic.population import draw_population
 from gzxai.synthetic.survey import SurveyConfig
 
@@ -61,7 +62,7 @@ def test_oracle_maps_show_the_true_bar_and_nothing_for_unbarred_galaxies(default
     )
     table = population.assign(index=np.arange(len(population)))
     picked = pd.concat([table[table["has_bar"]].head(6), table[~table["has_bar"]].head(2)])
-    maps = measure.oracle_maps(picked, seed=3, crop_px=160, size_px=64)
+    maps = oracle_maps(picked, seed=3, crop_px=160, size_px=64)
     assert maps.shape == (8, 64, 64)
     assert (maps[6:] == 0).all()
     measured = [geometry.bar_length(m, 0.85, 10, "rotation_invariant") * 160 / 64 for m in maps[:6]]

@@ -31,6 +31,7 @@ STAGES = (
     "bars",
     "votes",
     "active",
+    "audit",
     "studies",
 )
 

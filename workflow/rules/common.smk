@@ -67,6 +67,7 @@ def final_outputs():
         "results/figures/fig3_bar_isolation.png",
         "results/votes/summary.json",
         *active_summaries(config),
+        "results/audit/summary.json",
     ]
     if SYNTHETIC:
         outputs.append("results/sources/synthetic.summary.json")

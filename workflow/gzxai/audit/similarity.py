@@ -2,10 +2,13 @@
 
 Two vectors of vote fractions p and q are compared as independent binomials per answer,
 
-    s(p, q) = Σ_i w_i [p_i log q_i + (1 − p_i) log(1 − q_i)],
+    s(p, q) = Σ_i w_i [p_i log q_i + (1 − p_i) log(1 − q_i)] / Σ_i w_i,
 
-higher = more alike (it is minus a weighted cross-entropy). For a galaxy g whose answer a the
-model and the volunteers disagree on:
+over the answers both galaxies have (a question nobody was asked has no fraction); higher =
+more alike (it is minus a weighted mean cross-entropy). The mean, not the sum: every term is
+at most 0, so a sum would favour galaxies that were asked fewer questions.
+
+For a galaxy g whose answer a the model and the volunteers disagree on:
 
 - the *observed-similar* galaxy has observed fractions like g's, except that its observed
   value for a is g's *prediction*: "what g would look like if the volunteers had agreed with
@@ -13,10 +16,11 @@ model and the volunteers disagree on:
 - the *predicted-similar* galaxy has predictions like g's, except that its prediction for a
   is g's *observation*: "what the model does with a galaxy it reads like the volunteers".
 
-Over a catalogue, s of every query against every galaxy is two matrix products
-(P·W·log Qᵀ + (1 − P)·W·log(1 − Q)ᵀ), computed in chunks of catalogue rows so that memory
-stays bounded whatever the catalogue's size. Undefined fractions (questions nobody was asked)
-contribute nothing: they are masked on both sides before the products.
+Over a catalogue, s of every query against every galaxy is three matrix products, the sum
+(P∘W)·log Qᵀ + ((1 − P)∘W)·log(1 − Q)ᵀ and the weight of the shared answers (M_p∘W)·M_qᵀ,
+computed in chunks of catalogue rows so that memory stays bounded whatever the catalogue's
+size; undefined fractions are masked on both sides before the products. A control must have
+the selected answer itself.
 """
 
 from __future__ import annotations
@@ -36,13 +40,17 @@ def _sides(fractions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def similarity_matrix(
     queries: np.ndarray, catalogue: np.ndarray, weights: np.ndarray
 ) -> np.ndarray:
-    """s(query_m, catalogue_n) for every pair (queries × catalogue), by two matrix products;
-    ``weights`` per answer (answers,) or per query and answer (queries × answers)."""
+    """s(query_m, catalogue_n) for every pair (queries × catalogue), by matrix products;
+    ``weights`` per answer (answers,) or per query and answer (queries × answers). Pairs
+    with no answer in common are −inf."""
     query_defined = np.isfinite(queries)
-    p = np.where(query_defined, queries, 0.0) * weights
-    not_p = np.where(query_defined, 1.0 - queries, 0.0) * weights
-    _, log_q, log_not_q = _sides(catalogue)
-    return p @ log_q.T + not_p @ log_not_q.T
+    w = np.where(query_defined, 1.0, 0.0) * weights
+    p = np.where(query_defined, queries, 0.0) * w
+    not_p = np.where(query_defined, 1.0 - queries, 0.0) * w
+    defined, log_q, log_not_q = _sides(catalogue)
+    shared = w @ defined.T
+    total = p @ log_q.T + not_p @ log_not_q.T
+    return np.divide(total, shared, out=np.full(total.shape, -np.inf), where=shared > 0)
 
 
 def most_similar(
@@ -51,20 +59,25 @@ def most_similar(
     weights: np.ndarray,
     *,
     exclude: np.ndarray | None = None,
+    required: np.ndarray | None = None,
     chunk: int = 4096,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(catalogue row, score) of each query's most similar galaxy, streaming the catalogue in
     chunks of ``chunk`` rows; ``exclude[m]`` is a catalogue row query m may not pick (itself),
-    or −1. Ties go to the lower row."""
+    or −1; ``required[m]`` an answer the pick must have a fraction for. Ties go to the lower
+    row; a query nothing qualifies for gets row −1."""
     n_queries = len(queries)
     best_row = np.full(n_queries, -1, np.int64)
     best_score = np.full(n_queries, -np.inf)
     for start in range(0, len(catalogue), chunk):
-        scores = similarity_matrix(queries, catalogue[start : start + chunk], weights)
+        part = catalogue[start : start + chunk]
+        scores = similarity_matrix(queries, part, weights)
         if exclude is not None:
             own = exclude - start
             inside = (own >= 0) & (own < scores.shape[1])
             scores[np.flatnonzero(inside), own[inside]] = -np.inf
+        if required is not None:
+            scores[~np.isfinite(part[:, required].T)] = -np.inf
         row = scores.argmax(axis=1)
         score = scores[np.arange(n_queries), row]
         better = score > best_score
@@ -73,7 +86,11 @@ def most_similar(
 
 
 def pairwise_most_similar(
-    queries: np.ndarray, catalogue: np.ndarray, weights: np.ndarray, exclude: np.ndarray | None
+    queries: np.ndarray,
+    catalogue: np.ndarray,
+    weights: np.ndarray,
+    exclude: np.ndarray | None,
+    required: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The same answer as :func:`most_similar` by a Python loop over every pair: the
     reference the benchmark and the tests compare against."""
@@ -84,11 +101,15 @@ def pairwise_most_similar(
         for n, other in enumerate(catalogue):
             if exclude is not None and exclude[m] == n:
                 continue
-            score = 0.0
+            if required is not None and not np.isfinite(other[required[m]]):
+                continue
+            total = shared = 0.0
             for i, (p, q) in enumerate(zip(query, other, strict=True)):
                 if np.isfinite(p) and np.isfinite(q):
                     q = min(max(q, CLIP), 1.0 - CLIP)
-                    score += weights[m, i] * (p * np.log(q) + (1.0 - p) * np.log(1.0 - q))
+                    total += weights[m, i] * (p * np.log(q) + (1.0 - p) * np.log(1.0 - q))
+                    shared += weights[m, i]
+            score = total / shared if shared > 0 else -np.inf
             if score > best_score[m]:
                 best_row[m], best_score[m] = n, score
     return best_row, best_score

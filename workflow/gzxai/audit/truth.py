@@ -33,7 +33,7 @@ def enrichment(
         base = float(flags[name].mean())
         count = int(top[name].sum())
         test = stats.binomtest(count, len(top), base, alternative="greater")
-        interval = test.proportion_ci(confidence)
+        interval = stats.binomtest(count, len(top)).proportion_ci(confidence)  # two-sided
         rows.append(
             {
                 "flag": name,

@@ -28,6 +28,7 @@ from gzxai.core.contracts import MEASUREMENTS
 from gzxai.core.errors import InputError
 from gzxai.core.io import write_parquet
 from gzxai.core.validation import conform
+from gzxai.synthetic.oracle import oracle_maps
 
 log = logging.getLogger(__name__)
 
@@ -88,28 +89,6 @@ def mean_map(member_maps: Sequence[np.ndarray]) -> np.ndarray:
     """Element-wise mean of the members' (already normalised) maps, renormalised per map."""
     mean = np.mean(np.stack(member_maps), axis=0)
     return np.stack([geometry.normalise(m) for m in mean]) if len(mean) else mean
-
-
-def oracle_maps(truth: pd.DataFrame, seed: int, crop_px: int, size_px: int) -> np.ndarray:
-    """The noiseless bar component of each galaxy, cropped and resized like the images.
-
-    ``truth`` rows (synthetic survey only) carry every render parameter; galaxies without a
-    bar get an empty map (length 0).
-    """
-    from gzxai.sources.images import crop_and_resize
-    from gzxai.synthetic.render import render
-
-    out = np.zeros((len(truth), size_px, size_px), np.float32)
-    for k in range(len(truth)):
-        row = truth.iloc[[k]]
-        if not bool(row["has_bar"].iloc[0]):
-            continue
-        plane = render(row, seed, components=["bar"], psf=False)[0].sum(axis=-1)
-        peak = plane.max()
-        if peak > 0:
-            as_uint8 = np.round(255 * plane / peak).astype(np.uint8)
-            out[k] = crop_and_resize(as_uint8, crop_px, size_px) / 255.0
-    return out
 
 
 def number_of_rows(n_maps: int, grid: Grid, with_brightness: bool) -> int:

@@ -21,7 +21,7 @@ import numpy as np
 METHODS = ("gradcam", "hirescam")
 
 
-def _split(model) -> tuple[list, object, list]:
+def split_at_backbone(model) -> tuple[list, object, list]:
     """(layers before the backbone, the backbone, layers after it) of a gzxai model."""
     index = next(
         i for i, layer in enumerate(model.layers)
@@ -52,7 +52,7 @@ def activation_maps(
 
     if method not in METHODS:
         raise ValueError(f"unknown CAM method {method!r}; choose one of {', '.join(METHODS)}")
-    before, backbone, after = _split(model)
+    before, backbone, after = split_at_backbone(model)
     head = [layer for layer in after if through_output or layer.name != "votes"]
     maps: dict[int, list[np.ndarray]] = {1: [], -1: []}
     for start in range(0, len(images), batch_size):

@@ -274,10 +274,10 @@ def audit_benchmark(
     weights = question_weights(np.ones(catalogue.shape[1]), answers, 5.0)
     queries = catalogue[rows]
     start = time.perf_counter()
-    chunked = most_similar(queries, catalogue, weights, exclude=rows)
+    chunked = most_similar(queries, catalogue, weights, exclude=rows, required=answers)
     chunked_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    looped = pairwise_most_similar(queries, catalogue, weights, rows)
+    looped = pairwise_most_similar(queries, catalogue, weights, rows, answers)
     looped_seconds = time.perf_counter() - start
     pairs = n_queries * len(catalogue)
     return {
