@@ -31,15 +31,21 @@ ENRICHMENT_SHARE = 0.1
 
 def fractions(gz2: str, images: str | None, samples: Sequence[str]) -> dict:
     """Observed and predicted fractions (galaxies × answers) of the imaged galaxies with
-    votes, their counts, ids, and the tree's questions and answer names."""
+    votes, their counts, ids, and the tree's questions and answer names. The MC samples are
+    read one shard file at a time (on real GZ2 they are ~1 GB together), and only their
+    predicted fractions are kept."""
     from gzxai.core.arrays import read_vote_samples, with_images
     from gzxai.votes.targets import tree_targets
 
     tree = load_tree()
     questions = tree.answer_slices()
     counts = tree_targets(with_images(pd.read_parquet(gz2), images, ID, "audit"), tree)
-    predicted = read_vote_samples(samples)
-    rows = pd.Index(predicted["ids"]).get_indexer(counts.index)
+    ids, predicted = [], []
+    for path in samples:
+        shard = read_vote_samples([path])
+        ids.append(shard["ids"])
+        predicted.append(ranking.predicted_fractions(shard["samples"], questions))
+    rows = pd.Index(np.concatenate(ids)).get_indexer(counts.index)
     missing = counts.index[rows < 0]
     if len(missing):
         raise ValueError(
@@ -50,7 +56,7 @@ def fractions(gz2: str, images: str | None, samples: Sequence[str]) -> dict:
         "ids": counts.index.to_numpy(np.int64),
         "counts": counts.to_numpy(np.int64),
         "observed": ranking.fractions_within_questions(counts.to_numpy(), questions),
-        "predicted": ranking.predicted_fractions(predicted["samples"][rows], questions),
+        "predicted": np.concatenate(predicted)[rows],
         "questions": questions,
         "answers": tree.gz2_stems,
     }
