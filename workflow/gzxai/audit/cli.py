@@ -5,7 +5,6 @@ bar-mask scores)."""
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -51,9 +50,9 @@ def rank(args: argparse.Namespace) -> None:
 
 
 def maps(args: argparse.Namespace) -> None:
-    # TensorFlow 2.21's oneDNN CPU kernels can abort ("double free") on gradients through
-    # intermediate feature maps (the CAMs): they are off, before TensorFlow is imported.
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    from gzxai.explain import cam_safe_kernels
+
+    cam_safe_kernels()  # the CAMs: before TensorFlow is imported
     from gzxai.audit.settings import MapSettings
     from gzxai.audit.stage import run_maps
     from gzxai.cnn.train import configure_tensorflow

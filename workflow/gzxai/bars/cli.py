@@ -86,8 +86,7 @@ def _register_evaluation(commands: argparse._SubParsersAction) -> None:
 
 
 def saliency(args: argparse.Namespace) -> None:
-    # Input gradients run with TensorFlow's default oneDNN kernels (about 2x faster here);
-    # only Grad-CAM's intermediate-feature gradients need them off.
+    # Input gradients keep TensorFlow's oneDNN kernels (gzxai.explain.cam_safe_kernels).
     from gzxai.bars.maps import run_saliency
     from gzxai.bars.settings import SaliencySettings
     from gzxai.cnn.train import configure_tensorflow

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -91,10 +90,9 @@ def train_classifier(args: argparse.Namespace) -> None:
 
 
 def evaluate_classifiers(args: argparse.Namespace) -> None:
-    # TensorFlow 2.21's oneDNN CPU kernels can abort ("double free") on gradients through
-    # small convolutions for some batch sizes: Grad-CAM takes gradients of intermediate
-    # feature maps, so they are off, before TensorFlow is imported.
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    from gzxai.explain import cam_safe_kernels
+
+    cam_safe_kernels()  # Grad-CAM: before TensorFlow is imported
     from gzxai.bias.settings import EvaluationSettings
     from gzxai.bias.stage import run_evaluate
     from gzxai.cnn.train import configure_tensorflow
