@@ -30,7 +30,7 @@ def test_kaggle_table_holds_every_image_and_the_tree_sums(survey_root):
 def test_kaggle_rows_that_break_the_tree_are_quarantined_with_reasons(survey_copy):
     path = survey_copy.kaggle_solutions
     table = pd.read_csv(path)
-    table.loc[0, "Class1.1"] += 0.3  # Class1 now sums to 1.3
+    table.loc[0, "Class1.3"] += 0.3  # Class1 now sums to 1.3 (star leads to no question)
     table.loc[1, "Class7.2"] += 0.01  # a small violation, within tolerance
     table.loc[2, "Class3.1"] = -0.2
     broken_id, small_id, negative_id = table["GalaxyID"].iloc[:3]

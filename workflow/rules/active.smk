@@ -55,7 +55,7 @@ rule active_iteration:
         TF_ENV
     container:
         TF_IMAGE
-    threads: TF_THREADS
+    threads: ACTIVE_THREADS
     resources:
         gpu=1,
         mem_mb=4000,

@@ -35,6 +35,8 @@ ANALYSIS_IMAGE = config["containers"]["analysis"] or str(CONTAINERS_DIR / "gzxai
 TF_IMAGE = config["containers"]["tensorflow"] or str(CONTAINERS_DIR / "tensorflow.sif")
 # Threads of every TensorFlow job (config/README.md, `threads`).
 TF_THREADS = config["threads"]["tensorflow"]
+# Campaign iterations train small models on small batches: one thread each, two side by side.
+ACTIVE_THREADS = config["threads"].get("active_iteration") or TF_THREADS
 
 
 def shard_paths(dataset):

@@ -26,6 +26,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--hoyle", required=True, help="hoyle_barlengths.csv")
     p.add_argument("--erwin", required=True, help="GalaxyZoo2_barlengths_alldata.txt")
+    p.add_argument(
+        "--gz2-votes",
+        help="gz2_stripe82_coadd_table5.csv.gz: fit the volunteers' clarity and concentration",
+    )
     p.add_argument("--out", required=True)
     p.set_defaults(func=derive_priors)
 
@@ -43,6 +47,10 @@ def synthesize(args: argparse.Namespace) -> None:
 
 
 def derive_priors(args: argparse.Namespace) -> None:
-    from gzxai.synthetic import priors
+    from gzxai.synthetic import priors, volunteer_fit
 
-    write_json(priors.derive(Path(args.hoyle), Path(args.erwin)), args.out)
+    derived = priors.derive(Path(args.hoyle), Path(args.erwin))
+    if args.gz2_votes:
+        derived["volunteers"] = volunteer_fit.derive(Path(args.gz2_votes))
+        log.info("volunteers: %s", derived["volunteers"])
+    write_json(derived, args.out)

@@ -129,10 +129,7 @@ def simulate_votes(
         k = len(task.answers)
         truth, clarity_scale = answers[task.gz2]
         clarity = cfg.clarity * np.clip(clarity_scale, 0.0, 1.0)
-        q = np.full((n, k), 0.0)
-        q += ((1.0 - clarity) / k)[:, None]
-        q[np.arange(n), truth] += clarity
-        perceived_q = _dirichlet_rows(q * cfg.perception_concentration, rng)
+        perceived_q = perceived_distribution(truth, k, clarity, cfg.perception_concentration, rng)
         block = rng.multinomial(reaching[task.gz2], perceived_q)
         counts[:, slices[task.gz2]] = block
         probabilities[:, slices[task.gz2]] = perceived_q
@@ -140,6 +137,22 @@ def simulate_votes(
             if answer.next is not None:
                 reaching[answer.next] += block[:, j]
     return counts, probabilities
+
+
+def perceived_distribution(
+    truth: np.ndarray,
+    n_answers: int,
+    clarity: np.ndarray | float,
+    concentration: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Each galaxy's answer distribution ρ for one task, (n, n_answers): a Dirichlet draw of
+    the given concentration around clarity · onehot(truth) + (1 − clarity) · uniform."""
+    n = len(truth)
+    clarity = np.broadcast_to(np.asarray(clarity, float), (n,))
+    q = np.repeat(((1.0 - clarity) / n_answers)[:, None], n_answers, axis=1)
+    q[np.arange(n), truth] += clarity
+    return _dirichlet_rows(q * concentration, rng)
 
 
 def _dirichlet_rows(alpha: np.ndarray, rng: np.random.Generator) -> np.ndarray:
