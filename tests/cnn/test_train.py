@@ -214,3 +214,48 @@ def test_a_run_killed_after_early_stopping_is_not_trained_further(tiny_shards, t
     for expected, resumed in zip(weights_of(whole["model_path"]), weights_of(run["model_path"]),
                                  strict=True):  # fmt: skip
         np.testing.assert_array_equal(resumed, expected)
+
+
+def tree_counts(labels: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Vote counts for every answer of the tree, each question's votes split by a draw from
+    a Dirichlet of concentration 0.5: volunteers who mostly agree, as on the sky."""
+    from gzxai.cnn.losses import tree_questions
+
+    rng = np.random.default_rng(seed)
+    counts = np.zeros(labels.shape)
+    for answers in tree_questions():
+        width = answers.stop - answers.start
+        shares = rng.dirichlet(np.full(width, 0.5), len(labels))
+        counts[:, answers] = [rng.multinomial(20, p) for p in shares]
+    return pd.DataFrame(counts.astype("float32"), index=labels.index)
+
+
+@pytest.mark.parametrize("start", ["zero", "constant_fit"])
+def test_the_tree_head_starts_at_the_constant_fit_of_the_training_counts(
+    tiny_shards, tmp_path, start
+):
+    paths, labels, images = tiny_shards
+    run = training_run(
+        (paths, tree_counts(labels), images), tmp_path / start,
+        loss="dirichlet", max_epochs=1, learning_rate=1e-9,
+    )  # fmt: skip
+    run["model_cfg"] = ModelConfig(
+        "walmsley", head_units=(8,), width=4, output="dirichlet", dropout=0.5,
+        concentration_floor=0.01, output_start=start,
+    )  # fmt: skip
+    summary = train_member(**run)
+    baseline, first = summary["constant_val_loss"], pd.read_csv(run["history_path"])["val_loss"][0]
+    if start == "constant_fit":  # nothing learnt yet: the loss is the constant's, give or take
+        assert first == pytest.approx(baseline, rel=0.1)  # the random kernel of the head
+    else:  # every concentration 50: these volunteers agree far more than that allows
+        assert first > 1.5 * baseline
+
+
+def test_only_the_dirichlet_loss_has_a_constant_fit_to_start_from(tiny_shards, tmp_path):
+    from gzxai.core.errors import ConfigError
+
+    run = training_run(tiny_shards, tmp_path)
+    run["model_cfg"] = ModelConfig("vgg_compact", head_units=(8,), width=4,
+                                   output_start="constant_fit")  # fmt: skip
+    with pytest.raises(ConfigError, match="output_start: constant_fit needs the dirichlet loss"):
+        train_member(**run)

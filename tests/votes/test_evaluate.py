@@ -82,7 +82,15 @@ def test_the_settings_come_from_the_config_and_survive_json(default_config):
     tree = vote_training(default_config, "tree")
     assert tree.training["loss"] == "dirichlet" and tree.model["output"] == "dirichlet"
     # votes.tree.training overrides votes.training for the tree model alone.
-    assert tree.training["max_epochs"] == 15 and bar.training["max_epochs"] == 40
+    assert tree.training["max_epochs"] == 40 and bar.training["max_epochs"] == 40
+    config = {**default_config, "votes": {**default_config["votes"]}}
+    config["votes"]["tree"] = {**config["votes"]["tree"], "training": {"max_epochs": 15}}
+    assert vote_training(config, "tree").training["max_epochs"] == 15
+    assert vote_training(config, "bar").training["max_epochs"] == 40
+    # votes.tree.concentrations shapes the tree model's head alone.
+    assert tree.model["concentration_floor"] == 0.01
+    assert tree.model["output_start"] == "constant_fit"
+    assert "concentration_floor" not in bar.model
 
 
 def test_the_shipped_share_of_undecided_real_votes_is_what_the_real_file_gives():

@@ -65,11 +65,12 @@ def binomial_loss(y_true, y_pred):
     return -ops.mean(binomial_log_likelihood(y_true[:, 0], y_true[:, 1], y_pred[:, 0]))
 
 
-def dirichlet_concentrations(logits):
-    """Concentrations 1 + 100·sigmoid(logits) (Walmsley et al. 2022): ≥ 1, never infinite."""
+def dirichlet_concentrations(logits, floor: float = 1.0, scale: float = 100.0):
+    """Concentrations floor + scale·sigmoid(logits), in (floor, floor + scale): never zero,
+    never infinite. Walmsley et al. 2022 (Zoobot) use floor 1, scale 100."""
     from keras import ops
 
-    return 1.0 + 100.0 * ops.sigmoid(logits)
+    return floor + scale * ops.sigmoid(logits)
 
 
 def dirichlet_multinomial_log_likelihood(counts, concentrations, questions):
@@ -97,7 +98,8 @@ def dirichlet_multinomial_log_likelihood(counts, concentrations, questions):
 
 
 @functools.cache
-def _tree_questions() -> tuple[slice, ...]:
+def tree_questions() -> tuple[slice, ...]:
+    """The answer slices of each question of the GZ2 tree, in tree order."""
     from gzxai.core.trees import load_tree
 
     return tuple(load_tree().answer_slices().values())
@@ -108,4 +110,4 @@ def dirichlet_tree_loss(y_true, y_pred):
     the 37 answers of the GZ2 tree, ``y_pred`` the concentrations, both in tree order."""
     from keras import ops
 
-    return -ops.mean(dirichlet_multinomial_log_likelihood(y_true, y_pred, _tree_questions()))
+    return -ops.mean(dirichlet_multinomial_log_likelihood(y_true, y_pred, tree_questions()))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
+import numpy as np
 from keras import layers
 
 from gzxai.cnn.augment import AugmentConfig, ViewConfig, augmentation
@@ -54,10 +55,18 @@ class ModelConfig:
     head_units: tuple[int, ...] = field(default=(592, 296))
     width: int = 32
     #: ``sigmoid`` for vote fractions and classes; ``linear`` for a regression (direct CNN);
-    #: ``softmax`` for a binomial vote model; ``dirichlet`` for concentrations 1 + 100·sigmoid.
+    #: ``softmax`` for a binomial vote model; ``dirichlet`` for concentrations
+    #: floor + scale·sigmoid (:class:`DirichletConcentrations`).
     output: str = "sigmoid"
     #: Dropout rate before the outputs (the vote models' MC dropout); 0 for none.
     dropout: float = 0.0
+    #: The ``dirichlet`` output's range (Walmsley et al. 2022: floor 1, scale 100).
+    concentration_floor: float = 1.0
+    concentration_scale: float = 100.0
+    #: Where the output layer's bias starts: ``zero`` (Keras's default) or ``constant_fit``,
+    #: the best constant prediction of the training targets under the loss
+    #: (:func:`gzxai.cnn.constant.constant_fit_logits`; ``dirichlet`` outputs only).
+    output_start: str = "zero"
 
     @classmethod
     def from_config(cls, block: dict) -> ModelConfig:
@@ -69,6 +78,9 @@ class ModelConfig:
             width=int(block.get("width", 32)),
             output=block.get("output", "sigmoid"),
             dropout=float(block.get("dropout", 0.0)),
+            concentration_floor=float(block.get("concentration_floor", 1.0)),
+            concentration_scale=float(block.get("concentration_scale", 100.0)),
+            output_start=block.get("output_start", "zero"),
         )
 
 
@@ -78,8 +90,10 @@ def build_model(
     n_outputs: int,
     augment: AugmentConfig | ViewConfig,
     seed: int,
+    output_bias: np.ndarray | None = None,
 ) -> keras.Model:
-    """Augmentation, backbone and head as one Keras model (``cfg.output`` on the logits)."""
+    """Augmentation, backbone and head as one Keras model (``cfg.output`` on the logits);
+    ``output_bias``: the logits layer's initial bias (Keras's zeros if None)."""
     inputs = keras.Input((input_size, input_size, 3), name="image")
     augmenter = augmentation(augment, seed)
     x = augmenter(inputs) if augmenter.layers else inputs
@@ -92,16 +106,31 @@ def build_model(
         x = layers.Dense(units, activation=cfg.activation, name=f"head_dense_{i}")(x)
     if cfg.dropout:
         x = layers.Dropout(cfg.dropout, seed=seed, name=DROPOUT_LAYER)(x)
-    logits = layers.Dense(n_outputs, name=LOGITS_LAYER)(x)
-    activation = dirichlet_activation if cfg.output == "dirichlet" else cfg.output
-    outputs = layers.Activation(activation, name=OUTPUT_LAYER)(logits)
-    return keras.Model(inputs, outputs, name=cfg.architecture)
+    bias = "zeros" if output_bias is None else keras.initializers.Constant(output_bias)
+    logits = layers.Dense(n_outputs, bias_initializer=bias, name=LOGITS_LAYER)(x)
+    if cfg.output == "dirichlet":
+        output = DirichletConcentrations(
+            cfg.concentration_floor, cfg.concentration_scale, name=OUTPUT_LAYER
+        )
+    else:
+        output = layers.Activation(cfg.output, name=OUTPUT_LAYER)
+    return keras.Model(inputs, output(logits), name=cfg.architecture)
 
 
 @keras.saving.register_keras_serializable(package="gzxai")
-def dirichlet_activation(logits):
-    """The Dirichlet model's concentrations (:func:`gzxai.cnn.losses.dirichlet_concentrations`)."""
-    return dirichlet_concentrations(logits)
+class DirichletConcentrations(layers.Layer):
+    """The Dirichlet model's concentrations floor + scale·sigmoid(logits)
+    (:func:`gzxai.cnn.losses.dirichlet_concentrations`)."""
+
+    def __init__(self, floor: float = 1.0, scale: float = 100.0, **kwargs):
+        super().__init__(**kwargs)
+        self.floor, self.scale = float(floor), float(scale)
+
+    def call(self, logits):
+        return dirichlet_concentrations(logits, self.floor, self.scale)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "floor": self.floor, "scale": self.scale}
 
 
 def backbone(cfg: ModelConfig, input_size: int, channels: int = 3) -> keras.Model:

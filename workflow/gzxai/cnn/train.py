@@ -29,10 +29,11 @@ from gzxai.cnn.losses import (
     debiased_likelihood_loss,
     dirichlet_tree_loss,
     rmse_loss,
+    tree_questions,
 )
 from gzxai.cnn.models import ModelConfig, build_model
 from gzxai.core.arrays import read_shard, shard_ids
-from gzxai.core.errors import InputError
+from gzxai.core.errors import ConfigError, InputError
 from gzxai.core.io import atomic_path, write_csv, write_json
 from gzxai.core.provenance import code_digest, settings_digest
 
@@ -262,10 +263,14 @@ def train_member(
         image_size=image_size, seed=seed, initial_model=initial_model,
     )  # fmt: skip
     loss, n_outputs, metrics = _objective(train_cfg.loss, labels.shape[1])
+    train_ids = set(splits.index[splits == "train"].tolist())
+    val_ids = set(splits.index[splits == "val"].tolist())
+    output_bias, baseline = _constant_fit(model_cfg, train_cfg, labels, train_ids, val_ids)
     resumed = checkpoint.load(work_dir, fingerprint, lambda path: load_model(path, compile=True))
     model, optimizer, first_epoch = _model_to_train(
-        resumed, model_cfg, train_cfg, n_outputs, image_size, seed, work_dir, initial_model
-    )
+        resumed, model_cfg, train_cfg, n_outputs, image_size, seed, work_dir, initial_model,
+        output_bias,
+    )  # fmt: skip
     work_dir.mkdir(parents=True, exist_ok=True)
     model.compile(
         optimizer=optimizer,
@@ -277,8 +282,6 @@ def train_member(
     status = "starting" if resumed is None else f"resuming at epoch {first_epoch + 1}"
     log.info("%s training (%s)", status, model_cfg.architecture)
 
-    train_ids = set(splits.index[splits == "train"].tolist())
-    val_ids = set(splits.index[splits == "val"].tolist())
     stream = ShardStream(shard_paths, labels, image_size)
     train_ds = stream.dataset(
         train_ids, train_cfg.batch_size, train_cfg.shuffle_buffer, seed, first_epoch
@@ -306,6 +309,7 @@ def train_member(
         "architecture": model_cfg.architecture,
         "parameters": int(model.count_params()),
         **_history_summary(history),
+        **baseline,
         "resumed": resumed is not None,
         "seconds_this_run": round(elapsed, 1),
         "n_train": len(train_ids),
@@ -326,6 +330,7 @@ def _model_to_train(
     seed: int,
     work_dir: Path,
     initial_model: Path | None = None,
+    output_bias: np.ndarray | None = None,
 ) -> tuple:
     """(model, optimizer, first epoch): a new model (or ``initial_model``'s weights), or the
     checkpoint's where it stopped."""
@@ -336,11 +341,48 @@ def _model_to_train(
         if initial_model is not None:
             model = load_model(initial_model)
         else:
-            model = build_model(model_cfg, image_size, n_outputs, train_cfg.augment, seed)
+            model = build_model(
+                model_cfg, image_size, n_outputs, train_cfg.augment, seed, output_bias
+            )
         return model, keras.optimizers.Adam(learning_rate=train_cfg.learning_rate), 0
     first_epoch = train_cfg.max_epochs if resumed.stopped else resumed.epoch + 1
     _keep_epochs_before(work_dir / "history.csv", first_epoch)
     return resumed.model, resumed.model.optimizer, first_epoch
+
+
+def _constant_fit(
+    model_cfg: ModelConfig,
+    train_cfg: TrainingConfig,
+    labels: pd.DataFrame,
+    train_ids: set[int],
+    val_ids: set[int],
+) -> tuple[np.ndarray | None, dict]:
+    """For the Dirichlet tree loss, the constant concentrations fitted to the training counts
+    (:mod:`gzxai.cnn.constant`): the head's starting bias where ``output_start`` is
+    ``constant_fit``, and their validation loss, the baseline the model has to beat."""
+    if train_cfg.loss != "dirichlet":
+        if model_cfg.output_start != "zero":
+            raise ConfigError(
+                f"output_start: {model_cfg.output_start} needs the dirichlet loss, not"
+                f" {train_cfg.loss}"
+            )
+        return None, {}
+    from gzxai.cnn.constant import (
+        concentration_logits,
+        dirichlet_multinomial_fit,
+        dirichlet_multinomial_log_likelihood,
+    )
+
+    questions = tree_questions()
+    counts = labels.to_numpy(np.float64)
+    alpha = dirichlet_multinomial_fit(counts[labels.index.isin(train_ids)], questions)
+    val = counts[labels.index.isin(val_ids)]
+    baseline = float(-dirichlet_multinomial_log_likelihood(val, alpha, questions).mean())
+    log.info("constant concentrations fitted to the training counts: val_loss %.4f", baseline)
+    if model_cfg.output_start == "zero":
+        return None, {"constant_val_loss": baseline}
+    floor, scale = model_cfg.concentration_floor, model_cfg.concentration_scale
+    return concentration_logits(alpha, floor, scale), {"constant_val_loss": baseline}
 
 
 def _schedule(train_cfg: TrainingConfig, running_history: Path) -> list:

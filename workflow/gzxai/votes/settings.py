@@ -34,7 +34,7 @@ def vote_training(config: dict, model: str) -> TrainingSettings:
     training = merge_training(config["training"], votes["training"])
     if model == TREE_MODEL:
         training = merge_training(training, votes["tree"].get("training", {}))
-    head = {"output": "dirichlet"} if model == TREE_MODEL else {"output": "softmax"}
+    head = _tree_head(votes["tree"]) if model == TREE_MODEL else {"output": "softmax"}
     return TrainingSettings(
         model={**votes["model"], **head},
         training={
@@ -45,6 +45,17 @@ def vote_training(config: dict, model: str) -> TrainingSettings:
         seed=config["seed"],
         image_size=image_geometry(config, "gz2")["size_px"],
     )
+
+
+def _tree_head(tree: dict) -> dict:
+    """The Dirichlet head of ``votes.tree.concentrations``: its range and where it starts."""
+    concentrations = tree["concentrations"]
+    return {
+        "output": "dirichlet",
+        "concentration_floor": float(concentrations["floor"]),
+        "concentration_scale": float(concentrations["scale"]),
+        "output_start": concentrations["start"],
+    }
 
 
 @dataclass(frozen=True)
