@@ -7,6 +7,7 @@ from scipy import stats
 
 from gzxai.active.campaign import (
     acquire,
+    epochs_for_steps,
     evaluation_scores,
     evaluation_set,
     first_reaching,
@@ -114,3 +115,23 @@ def test_lowess_smooths_a_noisy_curve_towards_its_trend():
     noisy = pd.DataFrame({"n_labelled": n, "rmse": trend + 0.01 * rng.standard_normal(len(n))})
     fitted = smoothed(noisy, "rmse", frac=0.6)
     assert np.abs(fitted - trend).mean() < np.abs(noisy["rmse"] - trend).mean()
+
+
+def test_the_step_budget_sets_fewer_epochs_as_the_labelled_set_grows():
+    # 435 training galaxies in batches of 16: 28 steps an epoch (the last batch short).
+    assert epochs_for_steps(2000, 435, 16) == 72  # 72 × 28 = 2,016 ≥ 2,000 > 71 × 28
+    assert epochs_for_steps(2000, 1088, 16) == 30  # 68 steps an epoch
+    assert epochs_for_steps(2000, 64_000, 16) == 1  # one epoch is more than the budget
+    assert epochs_for_steps(28, 435, 16) == 1 and epochs_for_steps(29, 435, 16) == 2
+    with pytest.raises(ValueError, match="no training galaxies"):
+        epochs_for_steps(2000, 0, 16)
+
+
+def test_the_step_budget_comes_from_the_config(default_config):
+    from gzxai.active.settings import IterationSettings
+
+    settings = IterationSettings.from_config(default_config, "smooth")
+    assert settings.training_steps == 2000
+    assert IterationSettings.from_json(settings.to_json()) == settings
+    config = {**default_config, "active": {**default_config["active"], "training_steps": None}}
+    assert IterationSettings.from_config(config, "smooth").training_steps is None

@@ -92,6 +92,15 @@ class Scores:
         }
 
 
+def epochs_for_steps(steps: int, n_train: int, batch_size: int) -> int:
+    """The epochs that give at least ``steps`` optimiser steps on ``n_train`` galaxies in
+    batches of ``batch_size`` (the last batch of an epoch may be short)."""
+    if n_train < 1:
+        raise ValueError("no training galaxies")
+    steps_per_epoch = -(-n_train // batch_size)
+    return max(1, -(-steps // steps_per_epoch))
+
+
 def evaluation_scores(
     rho_samples: np.ndarray, k: np.ndarray, n: np.ndarray, true_rho: np.ndarray | None = None
 ) -> Scores:

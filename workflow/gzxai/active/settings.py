@@ -54,6 +54,9 @@ class IterationSettings(Settings):
     training: TrainingSettings
     validation_fraction: float
     warm_start: bool
+    #: Optimiser steps per iteration, whatever the labelled set's size (None: the training
+    #: block's max_epochs).
+    training_steps: int | None
     mc_passes: int
     mc_batch_size: int
     acquired_per_iteration: int
@@ -74,11 +77,16 @@ class IterationSettings(Settings):
             training=training,
             validation_fraction=float(active["validation_fraction"]),
             warm_start=bool(active["warm_start"]),
+            training_steps=_optional_int(active["training_steps"]),
             mc_passes=int(active["mc_passes"]),
             mc_batch_size=int(config["votes"]["mc_batch_size"]),
             acquired_per_iteration=int(active["acquired_per_iteration"]),
             seed=config["seed"],
         )
+
+
+def _optional_int(value) -> int | None:
+    return None if value is None else int(value)
 
 
 @dataclass(frozen=True)

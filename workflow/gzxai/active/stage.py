@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -130,9 +131,16 @@ def run_iteration(
         assign_splits(labelled_ids, settings.seed, settings.validation_fraction, 0.0),
         index=pd.Index(labelled_ids, name=ID),
     )
+    train_cfg = TrainingConfig.from_config(settings.training.training)
+    if settings.training_steps is not None:
+        n_train = int((parts == "train").sum())
+        epochs = campaign.epochs_for_steps(settings.training_steps, n_train, train_cfg.batch_size)
+        log.info("%d training galaxies: %d epochs for %d steps", n_train, epochs,
+                 settings.training_steps)  # fmt: skip
+        train_cfg = replace(train_cfg, max_epochs=epochs)
     summary = train_member(
         model_cfg=ModelConfig.from_config(settings.training.model),
-        train_cfg=TrainingConfig.from_config(settings.training.training),
+        train_cfg=train_cfg,
         shard_paths=[Path(p) for p in shards],
         labels=targets.loc[labelled_ids, ["k", "n"]].astype(np.float32),
         splits=parts,
