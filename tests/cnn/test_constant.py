@@ -5,7 +5,6 @@ from scipy.special import expit
 
 from gzxai.cnn.constant import (
     concentration_logits,
-    constant_fit_logits,
     dirichlet_multinomial_fit,
     dirichlet_multinomial_log_likelihood,
 )
@@ -91,7 +90,7 @@ def test_the_start_is_the_fit_expressed_in_the_heads_logits():
         ],
         axis=1,
     )
-    logits = constant_fit_logits(counts, QUESTIONS, floor=0.01, scale=100.0)
+    logits = concentration_logits(dirichlet_multinomial_fit(counts, QUESTIONS), 0.01, 100.0)
     np.testing.assert_allclose(
         0.01 + 100.0 * expit(logits), dirichlet_multinomial_fit(counts, QUESTIONS), rtol=1e-9
     )

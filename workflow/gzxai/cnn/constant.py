@@ -68,9 +68,8 @@ def _fit_question(k: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
 
     def objective(log_alpha: np.ndarray) -> tuple[float, np.ndarray]:
         a = np.exp(log_alpha)
-        a_sum = a.sum()
-        ll = gammaln(a_sum) - gammaln(n + a_sum) + (gammaln(k + a) - gammaln(a)).sum(axis=1)
-        grad = digamma(a_sum) - digamma(n + a_sum)
+        ll = dirichlet_multinomial_log_likelihood(k, a, (slice(None),))
+        grad = digamma(a.sum()) - digamma(n + a.sum())
         grad_a = grad.mean() + (digamma(k + a) - digamma(a)).mean(axis=0)
         return -ll.mean(), -grad_a * a
 
@@ -86,10 +85,3 @@ def concentration_logits(concentrations: np.ndarray, floor: float, scale: float)
     range are brought inside it first)."""
     share = (np.asarray(concentrations, float) - floor) / scale
     return logit(np.clip(share, RANGE_MARGIN, 1 - RANGE_MARGIN))
-
-
-def constant_fit_logits(
-    counts: np.ndarray, questions: Sequence[slice], floor: float, scale: float
-) -> np.ndarray:
-    """The head's bias at which it predicts the constant fit of ``counts``."""
-    return concentration_logits(dirichlet_multinomial_fit(counts, questions), floor, scale)

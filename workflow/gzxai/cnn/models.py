@@ -65,7 +65,7 @@ class ModelConfig:
     concentration_scale: float = 100.0
     #: Where the output layer's bias starts: ``zero`` (Keras's default) or ``constant_fit``,
     #: the best constant prediction of the training targets under the loss
-    #: (:func:`gzxai.cnn.constant.constant_fit_logits`; ``dirichlet`` outputs only).
+    #: (:mod:`gzxai.cnn.constant`; ``dirichlet`` outputs only).
     output_start: str = "zero"
 
     @classmethod
